@@ -1,0 +1,83 @@
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from free_embedding.job import seed_masks
+from free_embedding.qrels import (
+    Qrels,
+    combinations_qrels,
+    load_qrels,
+    relevance_mask,
+    sample_query_indices,
+    save_qrels,
+)
+from free_embedding.settings import RunSettings
+
+
+@pytest.mark.parametrize("n,k", [(7, 1), (9, 2), (30, 2), (8, 3), (7, 4)])
+def test_every_k_subset_in_lexicographic_order(n, k):
+    qrels = combinations_qrels(n, k)
+    assert qrels.num_queries == math.comb(n, k)
+    assert qrels.relevant.tolist() == [
+        list(c) for c in itertools.combinations(range(n), k)
+    ]
+    assert qrels.num_docs == n and qrels.num_relevant == k * math.comb(n, k)
+
+
+def test_relevance_mask_marks_exactly_the_listed_documents():
+    relevant = np.array([[0, 2], [1, -1], [3, 0]], dtype=np.int32)
+    mask = relevance_mask(relevant, 4)
+    assert mask.tolist() == [
+        [True, False, True, False],
+        [False, True, False, False],
+        [True, False, False, True],
+    ]
+
+
+def test_query_cap_follows_the_published_sampling():
+    drawn = sample_query_indices(45, 10, seed=3)
+    assert (
+        drawn.tolist()
+        == np.random.default_rng(4).choice(45, 10, replace=False).tolist()
+    )
+    assert len(set(drawn.tolist())) == 10
+    assert sample_query_indices(45, 10, seed=3).tolist() == drawn.tolist()
+
+
+def test_capped_masks_are_per_seed_and_reproducible():
+    settings = RunSettings(d=3, n=10, seeds=(0, 1), max_queries=12)
+    qrels = combinations_qrels(10, 2)
+    masks = seed_masks(settings, qrels)
+    assert masks.shape == (2, 12, 10)
+    assert (masks.sum(axis=2) == 2).all()
+    assert not np.array_equal(masks[0], masks[1])
+    assert np.array_equal(masks, seed_masks(settings, qrels))
+    picked = qrels.relevant[sample_query_indices(45, 12, seed=1)]
+    assert np.array_equal(masks[1], relevance_mask(picked, 10))
+
+
+def test_uncapped_masks_are_shared():
+    masks = seed_masks(RunSettings(d=3, n=6, seeds=(0, 1, 2)), combinations_qrels(6, 2))
+    assert masks.shape == (15, 6)
+
+
+def test_qrels_file_round_trip(tmp_path):
+    path = tmp_path / "q" / "n~9.npz"
+    save_qrels(str(path), combinations_qrels(9, 2))
+    loaded = load_qrels(str(path))
+    assert np.array_equal(loaded.relevant, combinations_qrels(9, 2).relevant)
+    assert loaded.num_docs == 9 and "n=9" in loaded.source
+    assert [p.name for p in path.parent.iterdir()] == ["n~9.npz"]
+
+
+def test_corrupt_qrels_file_is_named_in_the_error(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz"):
+        load_qrels(str(path))
+    out_of_range = tmp_path / "range.npz"
+    save_qrels(str(out_of_range), Qrels(np.array([[0, 5]], np.int32), 3, "hand"))
+    with pytest.raises(ValueError, match="num_docs=3"):
+        load_qrels(str(out_of_range))
