@@ -1,0 +1,221 @@
+"""The real Snakemake workflow on tiny configs, each in its own directory."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.workflow
+BIN = os.path.dirname(sys.executable)
+TINY = {
+    "dims": [3, 4],
+    "ks": [2],
+    "seeds": [0, 1],
+    "device": "cpu",
+    "optimizer": {"max_steps": 2000, "patience": 200},
+    "search": {"sweep": [-1, 1]},
+}
+
+
+def snakemake(workdir, *args, config=None, check=True, timeout=600):
+    if config is not None:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    done = subprocess.run(
+        [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+         "--directory", str(workdir), "--cores", "2", *args],
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )  # fmt: skip
+    if check:
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def search_summary(workdir, d, k=2):
+    """The newest search summary of (k, d)."""
+    paths = sorted((workdir / f"results/search/k~{k}/d~{d}").glob("*.json"),
+                   key=lambda p: p.stat().st_mtime_ns)  # fmt: skip
+    return json.loads(paths[-1].read_text())
+
+
+def planned_jobs(workdir, overrides=None) -> dict[str, int]:
+    """Rule -> job count of a dry run, with ``overrides`` as an extra config file."""
+    extra = []
+    if overrides:
+        (workdir / "override.yaml").write_text(yaml.safe_dump(overrides))
+        extra = [
+            "--configfile",
+            str(workdir / "config.yaml"),
+            str(workdir / "override.yaml"),
+        ]
+    out = snakemake(workdir, "-n", *extra).stdout
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split() for line in table.strip().splitlines()[2:]]
+    return {rule: int(count) for rule, count in rows if rule != "total"}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    snakemake(workdir, config=TINY)
+    return workdir
+
+
+def test_full_run_writes_every_table_and_figure(tiny_run):
+    runs = pd.read_csv(tiny_run / "results/tables/runs.csv")
+    assert set(runs["d"]) == {3, 4} and set(runs["seed"]) == {0, 1}
+    assert runs["max_accuracy"].between(0, 1).all()
+    assert (runs["num_queries"] == runs["n"] * (runs["n"] - 1) // 2).all()
+    critical = pd.read_csv(tiny_run / "results/tables/critical_n.csv").set_index("d")
+    assert 3 <= critical.loc[3, "critical_n"] <= 7
+    assert 6 <= critical.loc[4, "critical_n"] <= 12
+    assert critical.loc[4, "paper_critical_n"] == 10
+    assert critical.loc[4, "delta_vs_paper"] == critical.loc[4, "critical_n"] - 10
+    fit = pd.read_csv(tiny_run / "results/tables/fit.csv")
+    assert set(fit["source"]) == {"paper_fit", "paper_reported"}  # 2 dims: no fit
+    for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation"):
+        for ext in ("png", "pdf"):
+            assert (tiny_run / f"results/figures/{name}.{ext}").stat().st_size > 5000
+    summary = search_summary(tiny_run, 4)
+    assert summary["critical_n"] in summary["probed"]
+    assert summary["sweep_n"] == list(
+        range(summary["critical_n"] - 1, summary["critical_n"] + 2)
+    )
+    table_md = (tiny_run / "results/tables/critical_n.md").read_text()
+    assert "critical_n" in table_md and "|" in table_md
+
+
+def test_report_holds_tables_and_figures(tiny_run):
+    snakemake(tiny_run, "--report", "results/report.html")
+    html = (tiny_run / "results/report.html").read_text(errors="replace")
+    for name in ("critical_n.csv", "runs.csv", "fit.csv", "critical_n_vs_d.png"):
+        assert name in html
+
+
+def test_nothing_changed_means_nothing_to_do(tiny_run):
+    assert planned_jobs(tiny_run) == {}
+
+
+def test_figure_setting_reruns_only_the_figures(tiny_run):
+    assert planned_jobs(tiny_run, {"figures": {"dpi": 90}}) == {"figures": 1, "all": 1}
+
+
+def test_new_dimension_runs_only_its_own_jobs(tiny_run):
+    dry = planned_jobs(tiny_run, {"dims": [3, 4, 5]})
+    assert set(dry) <= {"qrels", "optimize", "search", "aggregate", "figures", "all"}
+    assert dry["optimize"] >= 1 and dry["aggregate"] == 1
+    configs = [str(tiny_run / "config.yaml"), str(tiny_run / "override.yaml")]
+    out = snakemake(tiny_run, "-n", "--configfile", *configs).stdout
+    planned_runs = re.findall(r"results/runs/k~2/d~(\d+)/", out)
+    assert planned_runs and set(planned_runs) == {"5"}
+
+
+def test_optimizer_change_reruns_the_optimisation(tiny_run, tmp_path):
+    # Every outcome is stale, so each search restarts at its first guess: the
+    # dry run plans those first jobs (one per d) and everything downstream.
+    dry = planned_jobs(tiny_run, {"optimizer": {"learning_rate": 0.02}})
+    assert dry["optimize"] == len(TINY["dims"]) and dry["search"] == len(TINY["dims"])
+    # Run it: every result then carries the new setting.
+    workdir = tmp_path / "copy"
+    shutil.copytree(tiny_run, workdir)
+    configs = [str(workdir / "config.yaml"), str(workdir / "override.yaml")]
+    snakemake(workdir, "--configfile", *configs)
+    runs = pd.read_csv(workdir / "results/tables/runs.csv")
+    for d, n in set(zip(runs.d, runs.n, strict=True)):
+        doc = json.loads((workdir / f"results/runs/k~2/d~{d}/n~{n}.json").read_text())
+        assert doc["parameters"]["learning_rate"] == 0.02
+
+
+def test_search_finds_the_boundary_from_far_off_starts(tmp_path):
+    config = {**TINY, "dims": [5], "seeds": [0]}
+    found = {}
+    for start in (3, 60):
+        config["search"] = {"start": start, "sweep": [-1, 1]}
+        snakemake(tmp_path, config=config)
+        summary = search_summary(tmp_path, 5)
+        assert summary["start"] == start
+        found[start] = summary["critical_n"]
+    assert found[3] == found[60] and 11 <= found[3] <= 16  # paper: 14
+
+
+def test_explicit_grid_runs_exactly_those_n(tmp_path):
+    config = {**TINY, "dims": [3], "search": {"grid": {3: [4, 6]}}}
+    snakemake(tmp_path, config=config)
+    runs = sorted(p.name for p in (tmp_path / "results/runs/k~2/d~3").iterdir())
+    assert runs == ["n~4.json", "n~6.json"]
+    summary = search_summary(tmp_path, 3)
+    assert summary["mode"] == "grid" and summary["grid"] == [4, 6]
+
+
+def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
+    config = {**TINY, "dims": [6], "seeds": [0]}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    process = subprocess.Popen(
+        [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+         "--directory", str(tmp_path), "--cores", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    runs_dir = tmp_path / "results/runs/k~2/d~6"
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(runs_dir.glob("*.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole run, jobs included
+    process.wait()
+    finished = {p.name: p.stat().st_mtime_ns for p in runs_dir.glob("*.json")}
+    assert len(finished) >= 2 and not (tmp_path / "results/tables/runs.csv").exists()
+    for path in runs_dir.iterdir():
+        json.loads(path.read_text())  # nothing half-written
+    snakemake(tmp_path, "--unlock")  # a hard kill leaves Snakemake's lock behind
+    snakemake(tmp_path)
+    for name, mtime in finished.items():
+        assert (runs_dir / name).stat().st_mtime_ns == mtime, f"{name} was redone"
+    assert (tmp_path / "results/tables/critical_n.csv").exists()
+
+
+BAD_CONFIGS = [
+    ({"dims": [4], "colour": "red"}, "colour"),
+    ({"dims": [0]}, "dims"),
+    ({"dims": [4], "ks": [0]}, "ks"),
+    ({"dims": []}, "dims"),
+    ({"dims": [4], "search": {"grid": {4: [2, 8]}}}, "search.grid.4"),
+    ({"dims": [4], "optimizer": {"learning_rate": "fast"}}, "learning_rate"),
+    ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
+]
+
+
+@pytest.mark.parametrize("config,key", BAD_CONFIGS, ids=[k for _, k in BAD_CONFIGS])
+def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, config, key):
+    done = snakemake(tmp_path, "-n", config=config, check=False)
+    assert done.returncode != 0
+    assert key in done.stderr + done.stdout
+    assert not (tmp_path / "results").exists()
+
+
+def test_lint_and_format_are_clean(tmp_path):
+    shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path / "config.yaml")
+    lint = snakemake(tmp_path, "--lint", check=False)
+    assert lint.returncode == 0 and "Lints for" not in lint.stdout + lint.stderr, (
+        lint.stdout + lint.stderr
+    )
+    files = ["Snakefile", *sorted(os.listdir(os.path.join(ROOT, "workflow/rules")))]
+    paths = [f if f == "Snakefile" else f"workflow/rules/{f}" for f in files]
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    fmt = subprocess.run(
+        [os.path.join(BIN, "snakefmt"), "--check", *paths],
+        cwd=ROOT, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr

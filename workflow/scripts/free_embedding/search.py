@@ -1,0 +1,135 @@
+"""The critical-n search, as a pure function of the outcomes known so far.
+
+The published search gallops from a first guess until it has a solved n below
+an unsolved one, binary-searches the boundary, then sweeps a neighbourhood of
+it. :func:`plan_search` replays that algorithm against the outcomes already
+known and stops at the first n it has not seen: that n is the next job. A
+workflow can therefore run the search as ordinary jobs (Snakemake checkpoints)
+and restart it at any point; the sweep's n are returned together, so they run
+in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PAPER_CUBIC = (-10.5322, 4.0309, 0.0520, 0.0037)  # n(d) = c0 + c1 d + c2 d^2 + c3 d^3
+
+
+def paper_cubic(d: float) -> float:
+    c0, c1, c2, c3 = PAPER_CUBIC
+    return c0 + c1 * d + c2 * d**2 + c3 * d**3
+
+
+def start_n(d: int, k: int, start) -> int:
+    """The first guess: ``start`` itself, or the paper's fit for ``auto``."""
+    guess = round(paper_cubic(d)) if start == "auto" else int(start)
+    return max(guess, k + 1)
+
+
+@dataclass(frozen=True)
+class NeedProbe:
+    """The search cannot go on without the outcome at ``n``."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class SearchDone:
+    """The boundary found, and every n the search and sweep ran."""
+
+    critical_n: int | None
+    upper_n: int | None  # the smallest unsolved n seen above the boundary
+    probed: tuple[int, ...]  # n evaluated during gallop and binary search
+    sweep: tuple[int, ...]  # n of the final neighbourhood sweep
+
+
+class _Unknown(Exception):
+    def __init__(self, n: int):
+        self.n = n
+
+
+def plan_search(
+    start: int,
+    k: int,
+    outcomes: dict[int, bool],
+    sweep: tuple[int, int] = (-4, 5),
+    max_n: int = 100_000,
+) -> NeedProbe | SearchDone:
+    """The next n to evaluate, or the finished search.
+
+    ``outcomes`` maps each evaluated n to whether any seed solved it. The
+    smallest n considered is k + 1; galloping up stops past ``max_n``.
+    """
+    lowest = k + 1
+    probed: list[int] = []
+
+    def solved(n: int) -> bool:
+        if n not in outcomes:
+            raise _Unknown(n)
+        if n not in probed:
+            probed.append(n)
+        return outcomes[n]
+
+    try:
+        critical, upper = _gallop_and_bisect(max(start, lowest), lowest, max_n, solved)
+    except _Unknown as unknown:
+        return NeedProbe(unknown.n)
+    neighbours: tuple[int, ...] = ()
+    if critical is not None:
+        low, high = sweep
+        neighbours = tuple(
+            sorted({max(critical + o, lowest) for o in range(low, high + 1)})
+        )
+    return SearchDone(critical, upper, tuple(probed), neighbours)
+
+
+def _gallop_and_bisect(start, lowest, max_n, solved):
+    n_low = n_high = None
+    if solved(start):
+        n_low, step = start, 1
+        while n_low + step <= max_n:
+            if solved(n_low + step):
+                n_low, step = n_low + step, step * 2
+            else:
+                n_high = n_low + step
+                break
+    else:
+        n_high, step = start, 1
+        while n_high > lowest:
+            n_test = max(n_high - step, lowest)
+            if solved(n_test):
+                n_low = n_test
+                break
+            n_high, step = n_test, step * 2
+    if n_low is None or n_high is None:
+        return n_low, n_high
+    critical, low, high = n_low, n_low, n_high
+    while low <= high:
+        mid = (low + high) // 2
+        if solved(mid):
+            critical, low = mid, mid + 1
+        else:
+            high, n_high = mid - 1, mid
+    return critical, n_high
+
+
+def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bool]:
+    """(critical n, first failed n, monotone) over the tested n.
+
+    The critical n is the largest tested n such that every tested n up to it
+    was solved; None when the smallest tested n already failed. ``monotone``
+    is False when some larger n was solved after a failure.
+    """
+    critical, first_failed = None, None
+    for n in sorted(solved_by_n):
+        if first_failed is not None:
+            break
+        if solved_by_n[n]:
+            critical = n
+        else:
+            first_failed = n
+    monotone = first_failed is None or not any(
+        solved for n, solved in solved_by_n.items() if n > first_failed
+    )
+    return critical, first_failed, monotone
