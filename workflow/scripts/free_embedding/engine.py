@@ -1,12 +1,13 @@
 """The fused engine: every seed's whole run inside one compiled JAX program.
 
-The state of all seeds lives on the device. One compiled function advances it
-by a chunk of steps (``lax.while_loop``), with early stopping, evaluation and
-the loss/accuracy curves in the carry; the host only reads a few scalars
-between chunks to report progress. Seeds are batched with ``vmap`` and each
-stops on its own (a stopped seed's parameters are frozen). The global step
-counter is shared, so evaluation happens between runs of plain steps rather
-than as a ``cond`` inside every step.
+The state of a group of seeds lives on the device. One compiled function
+advances it by a chunk of steps (``lax.while_loop``), with early stopping,
+evaluation and the loss/accuracy curves in the carry; the host only reads a
+few scalars between chunks to report progress. A group is all seeds at once
+(``vmap``, for GPUs) or one seed (for CPUs, the same program called per seed).
+Each seed stops on its own; a stopped seed's parameters are never read again.
+The step counter is shared within a group, so evaluation happens between runs
+of plain steps rather than as a ``cond`` inside every step.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Progress(NamedTuple):
     active: int
     solved: int
     loss: float  # lowest last loss over seeds
-    accuracy: float  # highest last evaluated accuracy over seeds
+    accuracy: float  # best evaluated accuracy so far over the running group
 
 
 def delta_threshold(min_delta: float) -> np.float32:
