@@ -21,6 +21,7 @@ include: "workflow/rules/optimize.smk"
 include: "workflow/rules/search.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/retrieval.smk"
 
 
 rule all:
@@ -33,3 +34,5 @@ rule all:
         "results/figures/accuracy_vs_n.png",
         "results/figures/critical_n_vs_d.png",
         "results/figures/extrapolation.png",
+        DATASET_MANIFESTS,
+        DATASET_TABLES,

@@ -16,7 +16,7 @@ def run_search(start, k, oracle, **kw):
     """Drive plan_search like the workflow does, one probe at a time."""
     outcomes, order = {}, []
     for _ in range(200):
-        step = plan_search(start, k, outcomes, **kw)
+        step = plan_search(start, k + 1, outcomes, **kw)
         if isinstance(step, SearchDone):
             return step, order
         assert isinstance(step, NeedProbe) and step.n not in outcomes

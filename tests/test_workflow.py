@@ -145,7 +145,7 @@ def test_search_finds_the_boundary_from_far_off_starts(tmp_path):
         config["search"] = {"start": start, "sweep": [-1, 1]}
         snakemake(tmp_path, config=config)
         summary = search_summary(tmp_path, 5)
-        assert summary["start"] == start
+        assert summary["settings"]["start"] == start
         found[start] = summary["critical_n"]
     assert found[3] == found[60] and 11 <= found[3] <= 16  # paper: 14
 
@@ -157,6 +157,24 @@ def test_explicit_grid_runs_exactly_those_n(tmp_path):
     assert runs == ["n~4.json", "n~6.json"]
     summary = search_summary(tmp_path, 3)
     assert summary["mode"] == "grid" and summary["grid"] == [4, 6]
+
+
+def test_dataset_critical_d_and_bm25(tmp_path):
+    config = {
+        **TINY, "dims": [3], "seeds": [0],
+        "datasets": {"tiny": {"queries": 15, "documents": 6, "attributes_per_doc": 8}},
+        "critical_d": {"start": 2, "sweep": [-1, 1]},
+    }  # fmt: skip
+    snakemake(tmp_path, "datasets", config=config)  # the named target: datasets only
+    assert (tmp_path / "results/datasets/tiny/qrels/test.tsv").exists()
+    assert not (tmp_path / "results/runs").exists()
+    snakemake(tmp_path)
+    critical = pd.read_csv(tmp_path / "results/tables/critical_d.csv")
+    assert critical["dataset"].tolist() == ["tiny"] and critical["documents"][0] == 6
+    assert 1 <= critical["critical_d"][0] <= 6  # six documents fit in six dimensions
+    retrieval = pd.read_csv(tmp_path / "results/tables/retrieval.csv")
+    assert retrieval["recall@100"][0] == 1.0 and 0 < retrieval["recall@2"][0] <= 1
+    assert (tmp_path / "results/figures/accuracy_vs_d.png").stat().st_size > 5000
 
 
 def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
@@ -194,6 +212,8 @@ BAD_CONFIGS = [
     ({"dims": [4], "search": {"grid": {4: [2, 8]}}}, "search.grid.4"),
     ({"dims": [4], "optimizer": {"learning_rate": "fast"}}, "learning_rate"),
     ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
+    ({"dims": [4], "datasets": {"x": {"querys": 10}}}, "querys"),
+    ({"dims": [4], "datasets": {"x": {"pattern": "spiral"}}}, "spiral"),
 ]
 
 

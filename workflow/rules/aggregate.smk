@@ -27,5 +27,35 @@ rule aggregate:
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
     script:
         "../scripts/aggregate_runs.py"
+
+
+rule critical_d:
+    input:
+        summaries=DIMENSION_SUMMARIES,
+    output:
+        table=report(
+            "results/tables/critical_d.csv",
+            caption="../report/critical_d.rst",
+            category="Datasets",
+        ),
+        figure_png=report(
+            "results/figures/accuracy_vs_d.png",
+            caption="../report/accuracy_vs_d.rst",
+            category="Datasets",
+        ),
+        figure_pdf="results/figures/accuracy_vs_d.pdf",
+    log:
+        "logs/critical_d.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/aggregate_dimensions.py"

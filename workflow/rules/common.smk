@@ -5,10 +5,16 @@ import sys
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
+ENVS = os.path.join(workflow.basedir, "envs")
 sys.path.insert(0, SCRIPTS)
 
 from free_embedding.results import load_run  # noqa: E402
-from free_embedding.search import SearchDone, plan_search, start_n  # noqa: E402
+from free_embedding.search import (  # noqa: E402
+    SearchDone,
+    plan_dimension_search,
+    plan_search,
+    start_n,
+)
 
 
 wildcard_constraints:
@@ -16,6 +22,8 @@ wildcard_constraints:
     d=r"\d+",
     n=r"\d+",
     settings=r"[^/]+",
+    dataset=r"[A-Za-z0-9_-]+",
+    source=r"k~\d+|dataset~[A-Za-z0-9_-]+",
 
 
 def check_config(config):
@@ -55,10 +63,10 @@ def search_result(k, d):
     start = start_n(d, k, s["start"])
     outcomes = {}
     while True:
-        step = plan_search(start, k, outcomes, tuple(s["sweep"]), s["max_n"])
+        step = plan_search(start, k + 1, outcomes, tuple(s["sweep"]), s["max_n"])
         if isinstance(step, SearchDone):
             return step
-        run = checkpoints.optimize.get(k=k, d=d, n=step.n).output.run
+        run = checkpoints.optimize.get(source=f"k~{k}", d=d, n=step.n).output.run
         outcomes[step.n] = load_run(run)["metrics"]["any_solved"]
 
 
@@ -89,6 +97,11 @@ def search_summary(wildcards):
     }
 
 
+def search_settings(wildcards):
+    s = config["search"]
+    return {"start": s["start"], "sweep": s["sweep"], "max_n": s["max_n"]}
+
+
 def search_tag(d):
     """The search settings of d as a path segment: new settings, new summary."""
     if d in GRID:
@@ -107,6 +120,136 @@ SUMMARIES = [
     for k in config["ks"]
     for d in config["dims"]
 ]
+
+
+def uses_gpu(d):
+    """Whether the optimisation job of dimension d requests a GPU.
+
+    The job's --device stays config["device"]: with auto, a GPU job that lands
+    where JAX sees no GPU still runs (the result records where it ran); with
+    gpu, that is an error.
+    """
+    if config["device"] == "gpu":
+        return True
+    min_dim = config["gpu_min_dim"]
+    return config["device"] == "auto" and min_dim is not None and d >= min_dim
+
+
+def job_gpus(wildcards):
+    return 1 if uses_gpu(int(wildcards.d)) else 0
+
+
+def job_image(wildcards):
+    kind = "cuda12" if uses_gpu(int(wildcards.d)) else "cpu"
+    return config["containers"][kind]
+
+
+def job_conda_env(wildcards):
+    name = "jax-cuda12" if uses_gpu(int(wildcards.d)) else "jax-cpu"
+    return f"{ENVS}/{name}.yaml"
+
+
+# JAX on a shared GPU node: allocate on demand, reuse compiled programs.
+JAX_ENV = (
+    "XLA_PYTHON_CLIENT_PREALLOCATE=false "
+    "JAX_COMPILATION_CACHE_DIR=${JAX_COMPILATION_CACHE_DIR:-$PWD/.jax-cache}"
+)
+
+
+# -- LIMIT-style datasets and their critical d ------------------------------
+DATASETS = list(config["datasets"])
+
+
+def dataset_spec(name):
+    """A dataset's settings with the generator's defaults filled in."""
+    defaults = {"queries": 1000, "k": 2, "documents": 46, "pattern": "dense",
+                "attributes_per_doc": 50, "seed": 0}  # fmt: skip
+    return {"name": name, **defaults, **config["datasets"][name]}
+
+
+def dataset_options(wildcards):
+    spec = dataset_spec(wildcards.dataset)
+    return " ".join(
+        f"--{key.replace('_', '-')} {spec[key]}"
+        for key in (
+            "queries",
+            "k",
+            "documents",
+            "pattern",
+            "attributes_per_doc",
+            "seed",
+        )
+    )
+
+
+def qrels_of(wildcards):
+    """The qrels file an optimisation job's {source} names."""
+    kind, value = wildcards.source.split("~", 1)
+    if kind == "k":
+        return f"results/qrels/k~{value}/n~{wildcards.n}.npz"
+    return f"results/datasets/{value}/qrels.npz"
+
+
+def job_k(wildcards):
+    """Top-k of an optimisation job: k~K, or its dataset's k."""
+    kind, value = wildcards.source.split("~", 1)
+    return int(value) if kind == "k" else dataset_spec(value)["k"]
+
+
+def dimension_search(dataset):
+    """Replay the search over d for a dataset, like search_result over n."""
+    c = config["critical_d"]
+    outcomes = {}
+    while True:
+        step = plan_dimension_search(
+            c["start"], outcomes, tuple(c["sweep"]), c["max_d"]
+        )
+        if isinstance(step, SearchDone):
+            return step
+        documents = dataset_spec(dataset)["documents"]
+        source = f"dataset~{dataset}"
+        run = checkpoints.optimize.get(source=source, d=step.n, n=documents).output.run
+        outcomes[step.n] = load_run(run)["metrics"]["any_solved"]
+
+
+def dimension_runs(wildcards):
+    done = dimension_search(wildcards.dataset)
+    d_values = sorted(set(done.probed) | set(done.sweep))
+    n = dataset_spec(wildcards.dataset)["documents"]
+    return [
+        f"results/runs/dataset~{wildcards.dataset}/d~{d}/n~{n}.json" for d in d_values
+    ]
+
+
+def dimension_summary(wildcards):
+    done = dimension_search(wildcards.dataset)
+    return {
+        "critical_d": done.upper_n,
+        "probed": list(done.probed),
+        "sweep_d": list(done.sweep),
+        "spec": dataset_spec(wildcards.dataset),
+    }
+
+
+def dimension_settings(wildcards):
+    return dict(config["critical_d"])
+
+
+def dimension_tag():
+    c = config["critical_d"]
+    low, high = c["sweep"]
+    return f"start~{c['start']}_sweep~{low}..{high}_maxd~{c['max_d']}"
+
+
+DIMENSION_SUMMARIES = [
+    f"results/search/dataset~{name}/{dimension_tag()}.json" for name in DATASETS
+]
+DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
+DATASET_TABLES = (
+    ["results/tables/critical_d.csv", "results/tables/retrieval.csv"]
+    if DATASETS
+    else []
+)
 
 
 OPTIMIZER_OPTIONS = (

@@ -9,6 +9,8 @@ rule qrels:
         "logs/qrels/k~{k}/n~{n}.log",
     conda:
         "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
     params:
         script=f"{SCRIPTS}/make_qrels.py",
     shell:
@@ -20,3 +22,39 @@ rule qrels:
             --manifest {output.manifest:q} \
             >{log:q} 2>&1
         """
+
+
+rule limit_dataset:
+    output:
+        corpus="results/datasets/{dataset}/corpus.jsonl",
+        queries="results/datasets/{dataset}/queries.jsonl",
+        qrels_jsonl="results/datasets/{dataset}/qrels.jsonl",
+        qrels_tsv="results/datasets/{dataset}/qrels/test.tsv",
+        qrels="results/datasets/{dataset}/qrels.npz",
+        manifest="results/datasets/{dataset}/manifest.json",
+    log:
+        "logs/datasets/{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        script=f"{SCRIPTS}/make_dataset.py",
+        vocab=f"{RESOURCES}/vocab",
+        options=dataset_options,
+        folder=lambda wildcards: f"results/datasets/{wildcards.dataset}",
+    shell:
+        """
+        python {params.script:q} \
+            --name {wildcards.dataset} \
+            {params.options} \
+            --vocab {params.vocab:q} \
+            --out-dir {params.folder:q} \
+            >{log:q} 2>&1
+        """
+
+
+rule datasets:
+    input:
+        DATASET_MANIFESTS,
+    localrule: True

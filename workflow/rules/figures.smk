@@ -30,6 +30,8 @@ rule figures:
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
     params:
         dpi=config["figures"]["dpi"],
     script:

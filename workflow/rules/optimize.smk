@@ -1,28 +1,37 @@
 # Stage 2: one optimisation job per (d, k, n), every seed inside it.
-# A checkpoint, so that the critical-n search can read its outcome.
+# A checkpoint, so that the critical-n search can read its outcome. GPU jobs
+# (config device / gpu_min_dim) request gpu=1 and run in the CUDA-12 image.
+# {source} names the qrels: k~K (all k-subsets of n documents) or
+# dataset~NAME (a LIMIT-style dataset's qrels, n its documents).
 
 
 checkpoint optimize:
     input:
-        qrels="results/qrels/k~{k}/n~{n}.npz",
+        qrels=qrels_of,
     output:
-        run="results/runs/k~{k}/d~{d}/n~{n}.json",
+        run="results/runs/{source}/d~{d}/n~{n}.json",
     log:
-        "logs/runs/k~{k}/d~{d}/n~{n}.log",
+        "logs/runs/{source}/d~{d}/n~{n}.log",
     benchmark:
-        "benchmarks/runs/k~{k}/d~{d}/n~{n}.tsv"
+        "benchmarks/runs/{source}/d~{d}/n~{n}.tsv"
     conda:
-        "../../envs/jax-cpu.yaml"
+        job_conda_env
+    container:
+        job_image
+    resources:
+        gpu=job_gpus,
     params:
         script=f"{SCRIPTS}/optimize.py",
+        k=job_k,
         seeds=" ".join(str(s) for s in config["seeds"]),
         device=config["device"],
         optimizer=optimizer_options(config),
+        jax_env=JAX_ENV,
     shell:
         """
-        python {params.script:q} \
+        env {params.jax_env} python {params.script:q} \
             --d {wildcards.d} \
-            --k {wildcards.k} \
+            --k {params.k} \
             --qrels {input.qrels:q} \
             --seeds {params.seeds} \
             --device {params.device} \

@@ -1,5 +1,6 @@
-# Stage 3: the adaptive critical-n search for each (k, d), or its explicit grid.
-# Its jobs are the optimize checkpoint's; this rule records what was run.
+# Stage 3: the adaptive critical-n search for each (k, d), or its explicit grid,
+# and the critical-d search for each dataset. Their jobs are the optimize
+# checkpoints'; these rules record what was run and found.
 
 
 rule search:
@@ -12,9 +13,29 @@ rule search:
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
     params:
         found=search_summary,
-        start=config["search"]["start"],
-        sweep=config["search"]["sweep"],
+        settings=search_settings,
+    script:
+        "../scripts/write_search_summary.py"
+
+
+rule search_dimension:
+    input:
+        runs=dimension_runs,
+    output:
+        summary="results/search/dataset~{dataset}/{settings}.json",
+    log:
+        "logs/search/dataset~{dataset}/{settings}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        found=dimension_summary,
+        settings=dimension_settings,
     script:
         "../scripts/write_search_summary.py"

@@ -1,4 +1,4 @@
-"""Snakemake script: record what the critical-n search of one (k, d) found."""
+"""Snakemake script: record what a search (critical n or critical d) found."""
 
 import sys
 
@@ -7,11 +7,14 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 from free_embedding.results import write_json_atomic  # noqa: E402
 
 sm = snakemake  # noqa: F821
+wildcards = {
+    key: int(value) if value.isdigit() else value
+    for key, value in sm.wildcards.items()
+    if key != "settings"
+}
 summary = {
-    "k": int(sm.wildcards.k),
-    "d": int(sm.wildcards.d),
-    "start": sm.params.start,
-    "sweep_offsets": list(sm.params.sweep),
+    **wildcards,
+    "settings": dict(sm.params.settings),
     **sm.params.found,
     "runs": list(sm.input.runs),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 
 import jax
@@ -90,4 +91,8 @@ def environment(device: jax.Device, precision: str, seed_batching: str) -> dict:
         "precision": precision,
         "seed_batching": seed_batching,
         "hostname": platform.node(),
+        # where a scheduler placed the job (None when run by hand)
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "slurm_partition": os.environ.get("SLURM_JOB_PARTITION"),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }

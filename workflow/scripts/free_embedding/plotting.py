@@ -15,7 +15,7 @@ from .search import PAPER_CUBIC, critical_n  # noqa: E402
 
 def _seeds_label(runs: pd.DataFrame) -> str:
     seeds = sorted(runs["seed"].unique())
-    return f"seeds {', '.join(map(str, seeds))}"
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
 
 
 def _save(fig, paths: list[str], dpi: int) -> None:
@@ -112,4 +112,24 @@ def extrapolation(critical, paths, dpi=150) -> None:
     ax.set_title("Extrapolated critical n (cubic fits)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
+    _save(fig, paths, dpi)
+
+
+def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
+    """Max top-k accuracy against d, a line per dataset, seeds as a band."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, group in runs.groupby("dataset"):
+        by_d = group.groupby("d")["max_accuracy"]
+        d = by_d.max().index
+        (line,) = ax.plot(d, by_d.max(), marker="o", ms=3, label=name)
+        ax.fill_between(d, by_d.min(), by_d.max(), color=line.get_color(), alpha=0.2)
+        row = critical[critical["dataset"] == name]
+        if len(row) and pd.notna(row["critical_d"].iloc[0]):
+            ax.axvline(row["critical_d"].iloc[0], color=line.get_color(), ls="--", lw=1)
+    ax.set_xlabel("embedding dimension d")
+    ax.set_ylabel("max top-k accuracy (best seed; band: seed range)")
+    ax.set_title(f"Free embeddings on dataset qrels ({_seeds_label(runs)})\n"
+                 "dashed: critical d (smallest d solved)")  # fmt: skip
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
     _save(fig, paths, dpi)

@@ -78,19 +78,22 @@ def build_document(
     }
 
 
-def write_json_atomic(path: str, document: dict) -> None:
+def write_text_atomic(path: str, text: str) -> None:
     """Write to a temp file beside ``path``, then rename: never half a file."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".json.tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent=1, allow_nan=False)
-            handle.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write_json_atomic(path: str, document: dict) -> None:
+    write_text_atomic(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
 
 
 def load_run(path: str) -> dict:

@@ -51,17 +51,17 @@ class _Unknown(Exception):
 
 def plan_search(
     start: int,
-    k: int,
+    lowest: int,
     outcomes: dict[int, bool],
     sweep: tuple[int, int] = (-4, 5),
     max_n: int = 100_000,
 ) -> NeedProbe | SearchDone:
     """The next n to evaluate, or the finished search.
 
-    ``outcomes`` maps each evaluated n to whether any seed solved it. The
-    smallest n considered is k + 1; galloping up stops past ``max_n``.
+    ``outcomes`` maps each evaluated n to whether any seed solved it (assumed
+    true below some boundary, false above). ``lowest`` is the smallest n
+    considered (k + 1 for the critical n); galloping up stops past ``max_n``.
     """
-    lowest = k + 1
     probed: list[int] = []
 
     def solved(n: int) -> bool:
@@ -112,6 +112,19 @@ def _gallop_and_bisect(start, lowest, max_n, solved):
         else:
             high, n_high = mid - 1, mid
     return critical, n_high
+
+
+def plan_dimension_search(
+    start: int, solved_by_d: dict[int, bool], sweep: tuple[int, int], max_d: int
+) -> NeedProbe | SearchDone:
+    """The search for the smallest d at which some seed solves a qrels matrix.
+
+    Solvability grows with d, so this is the critical-n search on "unsolved":
+    the boundary it finds is the largest unsolved d, and ``upper_n`` of the
+    result, the smallest solved d above it, is the critical d.
+    """
+    unsolved = {d: not solved for d, solved in solved_by_d.items()}
+    return plan_search(max(start, 1), 1, unsolved, sweep, max_d)
 
 
 def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bool]:

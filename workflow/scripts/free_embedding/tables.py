@@ -48,3 +48,51 @@ def critical_n_table(runs: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
         })  # fmt: skip
     integers = ["critical_n", "first_failed_n", "paper_critical_n", "delta_vs_paper"]
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
+
+
+def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
+    """Per dataset: the smallest d some seed solved, and each seed's.
+
+    ``searches`` pairs each dimension-search summary with its result documents.
+    """
+    rows = []
+    for summary, docs in searches:
+        docs = sorted(docs, key=lambda doc: doc["parameters"]["d"])
+        per_seed = {}
+        for doc in docs:
+            for seed in doc["metrics"]["seeds"]:
+                if seed["solved"]:
+                    per_seed.setdefault(seed["seed"], doc["parameters"]["d"])
+        spec = summary["spec"]
+        rows.append(
+            {
+                "dataset": summary["dataset"],
+                "pattern": spec["pattern"],
+                "documents": spec["documents"],
+                "queries": spec["queries"],
+                "k": spec["k"],
+                "critical_d": summary["critical_d"],
+                "per_seed_critical_d": " ".join(
+                    f"{s}:{d}" for s, d in sorted(per_seed.items())
+                ),
+                "tested_d": " ".join(str(doc["parameters"]["d"]) for doc in docs),
+            }
+        )
+    return pd.DataFrame(rows).astype({"critical_d": "Int64"})
+
+
+def dimension_runs_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
+    """One row per (dataset, d, seed): what the accuracy-vs-d figure plots."""
+    rows = [
+        {
+            "dataset": summary["dataset"],
+            "d": doc["parameters"]["d"],
+            "seed": seed["seed"],
+            "solved": seed["solved"],
+            "max_accuracy": seed["max_accuracy"],
+        }
+        for summary, docs in searches
+        for doc in docs
+        for seed in doc["metrics"]["seeds"]
+    ]
+    return pd.DataFrame(rows).sort_values(["dataset", "d", "seed"], ignore_index=True)

@@ -1,0 +1,83 @@
+"""Which image, conda env, GPU request and device each job gets, as Snakemake
+itself plans them (its Python API; no apptainer binary is needed for that)."""
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.api import SnakemakeApi
+from snakemake.settings.enums import Quietness
+from snakemake.settings.types import (
+    ConfigSettings,
+    DAGSettings,
+    OutputSettings,
+    ResourceSettings,
+)
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.workflow
+IMAGES = {"cpu": "docker://example.org/cpu:1", "cuda12": "docker://example.org/gpu:1"}
+
+
+def planned_jobs(tmp_path, **config):
+    """Snakemake's planned jobs for a config: {(rule, d or None): job}."""
+    config = {"dims": [3, 4], "seeds": [0], "containers": IMAGES, **config}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        workflow_api = api.workflow(
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(configfiles=[tmp_path / "config.yaml"]),
+            snakefile=Path(ROOT, "Snakefile"),
+            workdir=tmp_path,
+        )
+        workflow = workflow_api.dag(dag_settings=DAGSettings()).workflow_api._workflow
+        workflow._prepare_dag(
+            forceall=False, ignore_incomplete=True, lock_warn_only=True, nolock=True
+        )
+        workflow._build_dag()
+        return {
+            (job.rule.name, job.wildcards.get("d")): job
+            for job in workflow.dag.needrun_jobs()
+        }
+
+
+def env_name(job) -> str:
+    return os.path.basename(job.conda_env_spec.file.get_path_or_uri(secret_free=True))
+
+
+def test_gpu_min_dim_routes_large_d_to_the_gpu(tmp_path):
+    jobs = planned_jobs(tmp_path, device="auto", gpu_min_dim=4)
+    gpu, cpu = jobs[("optimize", "4")], jobs[("optimize", "3")]
+    assert gpu.resources.get("gpu") == 1 and cpu.resources.get("gpu") == 0
+    assert gpu.container_img_url == IMAGES["cuda12"]
+    assert cpu.container_img_url == IMAGES["cpu"]
+    assert env_name(gpu) == "jax-cuda12.yaml" and env_name(cpu) == "jax-cpu.yaml"
+    assert gpu.params.device == cpu.params.device == "auto"
+    assert "XLA_PYTHON_CLIENT_PREALLOCATE=false" in gpu.params.jax_env
+    assert "JAX_COMPILATION_CACHE_DIR" in gpu.params.jax_env
+    qrels = [job for (rule, _), job in jobs.items() if rule == "qrels"]
+    assert qrels and all(j.container_img_url == IMAGES["cpu"] for j in qrels)
+    assert all(env_name(j) == "analysis.yaml" for j in qrels)
+    assert all(not j.resources.get("gpu") for j in qrels)
+
+
+@pytest.mark.parametrize("device,gpus", [("gpu", 1), ("cpu", 0), ("auto", 0)])
+def test_device_setting_applies_to_every_optimisation_job(tmp_path, device, gpus):
+    jobs = planned_jobs(tmp_path, device=device)
+    optimise = [job for (rule, _), job in jobs.items() if rule == "optimize"]
+    assert len(optimise) == 2
+    for job in optimise:
+        assert job.resources.get("gpu") == gpus and job.params.device == device
+        assert job.container_img_url == IMAGES["cuda12" if gpus else "cpu"]
+
+
+def test_production_slurm_profile_plans_the_workflow(tmp_path):
+    """profiles/slurm parses and plans (apptainer swapped out: not installed here)."""
+    from test_workflow import snakemake
+
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({"dims": [4], "seeds": [0]}))
+    profile = os.path.join(ROOT, "profiles", "slurm")
+    done = snakemake(tmp_path, "--profile", profile, "--sdm", "env-modules", "-n")
+    assert "Job stats:" in done.stdout and "optimize" in done.stdout

@@ -1,0 +1,84 @@
+"""One source of versions: the lock files. Images and conda envs must agree."""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+PIN = re.compile(r"""["']?([A-Za-z0-9_.\-]+)(?:\[[a-z0-9,]+\])?==([A-Za-z0-9_.+\-]+)""")
+DOCKERFILES = sorted(glob.glob(os.path.join(ROOT, "containers", "*", "Dockerfile")))
+ENVS = sorted(glob.glob(os.path.join(ROOT, "envs", "*.yaml")))
+
+
+def normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_pins(path: str) -> dict[str, str]:
+    pins = {}
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            pins[normal(name)] = version
+    return pins
+
+
+LOCK = {
+    **read_pins(os.path.join(ROOT, "requirements.lock")),
+    **read_pins(os.path.join(ROOT, "requirements-cuda12.lock")),
+}
+
+
+def test_images_and_envs_exist():
+    names = [os.path.basename(os.path.dirname(p)) for p in DOCKERFILES]
+    assert names == ["jax-cpu", "jax-cuda12"]
+    assert [os.path.basename(p) for p in ENVS] == [
+        "analysis.yaml", "jax-cpu.yaml", "jax-cuda12.yaml"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", DOCKERFILES, ids=os.path.dirname)
+def test_dockerfile_pins_equal_the_lock(path):
+    text = open(path).read()
+    pins = {normal(n): v for n, v in PIN.findall(text)}
+    assert "jax" in pins and "jaxlib" in pins
+    assert {n: LOCK.get(n) for n in pins} == pins
+    assert "requirements.lock" in text and "-c /tmp/requirements.lock" in text
+    assert re.search(r"^FROM python:3\.11[.\d]*-", text, re.M)
+
+
+@pytest.mark.parametrize("path", ENVS, ids=os.path.basename)
+def test_conda_env_pins_equal_the_lock(path):
+    env = yaml.safe_load(open(path))
+    assert "python=3.11" in env["dependencies"]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    pins = dict(PIN.fullmatch(p).groups() for p in pip)
+    assert pins, path
+    assert {normal(n): LOCK.get(normal(n)) for n in pins} == {
+        normal(n): v for n, v in pins.items()
+    }
+
+
+def test_top_level_requirements_equal_the_lock():
+    wanted = read_pins(os.path.join(ROOT, "requirements.in"))
+    assert {n: LOCK.get(n) for n in wanted} == wanted
+
+
+def test_cuda_image_and_env_carry_the_same_cuda_pins():
+    cuda = read_pins(os.path.join(ROOT, "requirements-cuda12.lock"))
+    env = open(os.path.join(ROOT, "envs", "jax-cuda12.yaml")).read()
+    for name, version in cuda.items():
+        assert re.search(rf"{name}=={re.escape(version)}", env, re.I), name
+
+
+def test_dockerfiles_pass_hadolint():
+    hadolint = os.path.join(os.path.dirname(sys.executable), "hadolint")
+    done = subprocess.run([hadolint, *DOCKERFILES], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Make a LIMIT-style text dataset in the MTEB/BEIR layout.
+
+    python workflow/scripts/make_dataset.py --name limit-small --queries 1000 \\
+        --documents 46 --vocab resources/vocab --out-dir results/datasets/limit-small
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from free_embedding.beir import write_dataset
+from free_embedding.limit_data import PATTERNS, DatasetSpec, generate, load_vocabulary
+
+DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(DatasetSpec) if f.name != "name"
+}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--name", required=True, help="dataset name")
+    for field in ("queries", "k", "documents", "attributes_per_doc", "seed"):
+        p.add_argument(
+            f"--{field.replace('_', '-')}",
+            type=int,
+            default=DEFAULTS[field],
+            help=f"(default: {DEFAULTS[field]})",
+        )
+    p.add_argument("--pattern", choices=PATTERNS, default=DEFAULTS["pattern"])
+    p.add_argument("--vocab", required=True, help="folder of the vocabulary files")
+    p.add_argument("--out-dir", required=True, help="dataset folder to write")
+    args = p.parse_args(argv)
+    spec = DatasetSpec(
+        name=args.name,
+        queries=args.queries,
+        k=args.k,
+        documents=args.documents,
+        pattern=args.pattern,
+        attributes_per_doc=args.attributes_per_doc,
+        seed=args.seed,
+    )
+    try:
+        dataset = generate(spec, load_vocabulary(args.vocab))
+    except ValueError as err:
+        p.error(str(err))
+    manifest = write_dataset(dataset, args.out_dir)
+    print(
+        f"{spec.name}: {spec.documents} documents, {spec.queries} queries, "
+        f"{manifest['relevant_documents']} relevant -> {args.out_dir}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
