@@ -75,12 +75,9 @@ def validation_errors(s: RunSettings) -> dict[str, str]:
         errors["k"] = f"top-k must be >= 1, got {s.k}"
     elif s.k >= s.n:
         errors["k"] = f"k must be smaller than n (k={s.k}, n={s.n})"
-    if s.max_steps < 1:
-        errors["max_steps"] = f"must be positive, got {s.max_steps}"
-    if s.patience < 1:
-        errors["patience"] = f"must be positive, got {s.patience}"
-    if s.eval_every < 1:
-        errors["eval_every"] = f"must be positive, got {s.eval_every}"
+    for name in ("max_steps", "patience", "eval_every"):
+        if getattr(s, name) < 1:
+            errors[name] = f"must be positive, got {getattr(s, name)}"
     if not s.seeds or not all(_is_int(x) and x >= 0 for x in s.seeds):
         errors["seeds"] = f"need one or more integers >= 0, got {list(s.seeds)}"
     elif len(set(s.seeds)) != len(s.seeds):
@@ -93,14 +90,13 @@ def validation_errors(s: RunSettings) -> dict[str, str]:
         errors["min_delta"] = f"must be a number >= 0, got {s.min_delta!r}"
     if s.max_queries is not None and (not _is_int(s.max_queries) or s.max_queries < 1):
         errors["max_queries"] = f"must be a positive integer, got {s.max_queries!r}"
-    if s.device not in DEVICES:
-        errors["device"] = f"must be one of {', '.join(DEVICES)}, got {s.device!r}"
-    if s.seed_batching not in SEED_BATCHING:
-        errors["seed_batching"] = (
-            f"must be one of {', '.join(SEED_BATCHING)}, got {s.seed_batching!r}"
-        )
-    if s.precision not in PRECISIONS:
-        errors["precision"] = (
-            f"must be one of {', '.join(PRECISIONS)}, got {s.precision!r}"
-        )
+    choices = {
+        "device": DEVICES,
+        "precision": PRECISIONS,
+        "seed_batching": SEED_BATCHING,
+    }
+    for name, allowed in choices.items():
+        value = getattr(s, name)
+        if value not in allowed:
+            errors[name] = f"must be one of {', '.join(allowed)}, got {value!r}"
     return errors
