@@ -213,6 +213,7 @@ BAD_CONFIGS = [
     ({"dims": [4], "optimizer": {"learning_rate": "fast"}}, "learning_rate"),
     ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
     ({"dims": [4], "datasets": {"x": {"querys": 10}}}, "querys"),
+    ({"dims": [4], "critical_d": {"sweep": [3, -2]}}, "critical_d.sweep"),
     ({"dims": [4], "datasets": {"x": {"pattern": "spiral"}}}, "spiral"),
 ]
 

@@ -39,9 +39,10 @@ def check_config(config):
                     f"config search.grid.{d}: every n must be greater than k={k}, "
                     f"got {sorted(n for n in ns if n <= k)}"
                 )
-    low, high = config["search"]["sweep"]
-    if low > high:
-        raise ValueError(f"config search.sweep: [{low}, {high}] must be [low, high]")
+    for key in ("search", "critical_d"):
+        low, high = config[key]["sweep"]
+        if low > high:
+            raise ValueError(f"config {key}.sweep: [{low}, {high}] must be [low, high]")
 
 
 check_config(config)
