@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .qrels import combinations_qrels
+
 PATTERNS = ("dense", "random", "cycle", "disjoint")
 
 
@@ -82,8 +84,6 @@ def relevance_pattern(spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray
                 f"dataset {spec.name}: pattern dense needs {m} documents for "
                 f"{q} queries with k={k}, got documents={n}"
             )
-        from .qrels import combinations_qrels
-
         return combinations_qrels(m, k).relevant[:q]
     if spec.pattern == "random":
         return np.stack([rng.choice(n, k, replace=False) for _ in range(q)]).astype(
