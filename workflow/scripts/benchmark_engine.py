@@ -82,18 +82,23 @@ def time_stepwise(settings, mask, device) -> tuple[float, int]:
 def time_floor(settings, mask, device, steps: int) -> float:
     """Loss-and-gradient evaluations per second inside one compiled loop.
 
-    The weights are an argument, as in the engine (no constant folding), and
-    each evaluation feeds the next (``p + 0 * g``) so none is hoisted away.
+    The weights are an argument, as in the engine (no constant folding). Each
+    evaluation feeds the next (``p + 0 * g``) so none is hoisted away, and the
+    losses are summed into the carry: a discarded loss would be removed by XLA
+    as dead code, leaving a gradient-only "floor" that skips a pass over Q x N
+    which every real step (and its early stopping) needs.
     """
     loss_and_grad = jax.value_and_grad(infonce_loss)
     weights, num_pos = relevance_weights(mask)
 
     def repeat(params, weights):
-        def body(_, params):
-            _, grads = loss_and_grad(params, weights, settings.temperature, num_pos)
-            return jax.tree.map(lambda p, g: p + 0.0 * g, params, grads)
+        def body(_, carry):
+            params, total = carry
+            loss, grads = loss_and_grad(params, weights, settings.temperature, num_pos)
+            params = jax.tree.map(lambda p, g: p + 0.0 * g, params, grads)
+            return params, total + loss
 
-        return jax.lax.fori_loop(0, steps, body, params)
+        return jax.lax.fori_loop(0, steps, body, (params, 0.0))
 
     with jax.default_device(device):
         params = init_params(0, mask.shape[0], mask.shape[1], settings.d)
