@@ -1,5 +1,7 @@
 # Shared definitions: paths, config checks, wildcard constraints, input functions.
 
+import dataclasses
+import functools
 import os
 import sys
 
@@ -8,6 +10,7 @@ RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
 sys.path.insert(0, SCRIPTS)
 
+from free_embedding.limit_data import DatasetSpec  # noqa: E402
 from free_embedding.results import load_run  # noqa: E402
 from free_embedding.search import (  # noqa: E402
     SearchDone,
@@ -53,6 +56,18 @@ def run_path(k, d, n):
     return f"results/runs/k~{k}/d~{d}/n~{n}.json"
 
 
+@functools.lru_cache(maxsize=None)
+def _any_solved(path, mtime_ns):
+    return load_run(path)["metrics"]["any_solved"]
+
+
+def any_solved(path):
+    """Whether a finished job was solved by some seed. Snakemake re-runs the
+    input functions after every checkpoint, so each file is parsed once per
+    version (the mtime key) rather than on every replay of every search."""
+    return _any_solved(path, os.stat(path).st_mtime_ns)
+
+
 def search_result(k, d):
     """Replay the search over finished jobs; schedules the next one if needed.
 
@@ -68,7 +83,7 @@ def search_result(k, d):
         if isinstance(step, SearchDone):
             return step
         run = checkpoints.optimize.get(source=f"k~{k}", d=d, n=step.n).output.run
-        outcomes[step.n] = load_run(run)["metrics"]["any_solved"]
+        outcomes[step.n] = any_solved(run)
 
 
 def runs_of(k, d):
@@ -162,24 +177,16 @@ DATASETS = list(config["datasets"])
 
 
 def dataset_spec(name):
-    """A dataset's settings with the generator's defaults filled in."""
-    defaults = {"queries": 1000, "k": 2, "documents": 46, "pattern": "dense",
-                "attributes_per_doc": 50, "seed": 0}  # fmt: skip
-    return {"name": name, **defaults, **config["datasets"][name]}
+    """A dataset's settings, the generator's defaults filled in."""
+    return dataclasses.asdict(DatasetSpec(name=name, **config["datasets"][name]))
 
 
 def dataset_options(wildcards):
     spec = dataset_spec(wildcards.dataset)
     return " ".join(
-        f"--{key.replace('_', '-')} {spec[key]}"
-        for key in (
-            "queries",
-            "k",
-            "documents",
-            "pattern",
-            "attributes_per_doc",
-            "seed",
-        )
+        f"--{key.replace('_', '-')} {value}"
+        for key, value in spec.items()
+        if key != "name"
     )
 
 
@@ -210,7 +217,7 @@ def dimension_search(dataset):
         documents = dataset_spec(dataset)["documents"]
         source = f"dataset~{dataset}"
         run = checkpoints.optimize.get(source=source, d=step.n, n=documents).output.run
-        outcomes[step.n] = load_run(run)["metrics"]["any_solved"]
+        outcomes[step.n] = any_solved(run)
 
 
 def dimension_runs(wildcards):

@@ -10,7 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .fit import PAPER_REPORTED, cubic_fit, evaluate  # noqa: E402
-from .search import PAPER_CUBIC, critical_n  # noqa: E402
+from .search import PAPER_CUBIC  # noqa: E402
+from .tables import per_seed_critical_n  # noqa: E402
 
 
 def _seeds_label(runs: pd.DataFrame) -> str:
@@ -46,12 +47,8 @@ def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
 
 
 def _per_seed_range(runs: pd.DataFrame, k: int, d: int) -> tuple[float, float]:
-    group = runs[(runs["k"] == k) & (runs["d"] == d)]
-    values = [
-        critical_n(g.set_index("n")["solved"].to_dict())[0]
-        for _, g in group.groupby("seed")
-    ]
-    values = [v for v in values if v is not None] or [np.nan]
+    per_seed = per_seed_critical_n(runs[(runs["k"] == k) & (runs["d"] == d)])
+    values = [v for v in per_seed.values() if v is not None] or [np.nan]
     return min(values), max(values)
 
 

@@ -25,6 +25,14 @@ def runs_table(documents: list[dict]) -> pd.DataFrame:
     return table.sort_values(["k", "d", "n", "seed"], ignore_index=True)
 
 
+def per_seed_critical_n(group: pd.DataFrame) -> dict[int, int | None]:
+    """Each seed's critical n over the runs of one (k, d)."""
+    return {
+        seed: critical_n(runs.set_index("n")["solved"].to_dict())[0]
+        for seed, runs in group.groupby("seed")
+    }
+
+
 def critical_n_table(runs: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     """Per (k, d): critical n over seeds (any seed solving counts) and per seed."""
     paper_n = dict(zip(paper["d"], paper["critical_n"], strict=True))
@@ -32,10 +40,7 @@ def critical_n_table(runs: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     for (k, d), group in runs.groupby(["k", "d"]):
         solved_any = group.groupby("n")["solved"].any().to_dict()
         crit, failed, monotone = critical_n(solved_any)
-        per_seed = {
-            seed: critical_n(g.set_index("n")["solved"].to_dict())[0]
-            for seed, g in group.groupby("seed")
-        }
+        per_seed = per_seed_critical_n(group)
         reference = paper_n.get(d) if k == 2 else None
         delta = None if reference is None or crit is None else crit - reference
         rows.append({
