@@ -24,7 +24,8 @@ IMAGES = {"cpu": "docker://example.org/cpu:1", "cuda12": "docker://example.org/g
 def planned_jobs(tmp_path, **config):
     """Snakemake's planned jobs for a config: {(rule, d or None): job}."""
     config = {"dims": [3, 4], "seeds": [0], "containers": IMAGES, **config}
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
         workflow_api = api.workflow(
             resource_settings=ResourceSettings(cores=1),
@@ -71,6 +72,19 @@ def test_device_setting_applies_to_every_optimisation_job(tmp_path, device, gpus
     for job in optimise:
         assert job.resources.get("gpu") == gpus and job.params.device == device
         assert job.container_img_url == IMAGES["cuda12" if gpus else "cpu"]
+
+
+def test_optimiser_settings_reach_the_job_in_a_stable_order(tmp_path):
+    """Every optimiser key becomes an option; the YAML's order does not matter."""
+    given = {"max_steps": 77, "learning_rate": 0.5, "eval_every": 7}
+    first = planned_jobs(tmp_path / "a", optimizer=given)[("optimize", "4")]
+    reordered = dict(reversed(given.items()))
+    second = planned_jobs(tmp_path / "b", optimizer=reordered)[("optimize", "4")]
+    assert first.params.optimizer == second.params.optimizer
+    assert first.params.optimizer == (
+        "--learning-rate 0.5 --temperature 0.1 --max-steps 77 --patience 1000"
+        " --min-delta 1e-05 --eval-every 7"
+    )
 
 
 def test_production_slurm_profile_plans_the_workflow(tmp_path):

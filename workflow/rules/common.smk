@@ -5,9 +5,12 @@ import functools
 import os
 import sys
 
+import yaml
+
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
+SCHEMA = "workflow/schemas/config.schema.yaml"
 sys.path.insert(0, SCRIPTS)
 
 from free_embedding.limit_data import DatasetSpec  # noqa: E402
@@ -260,14 +263,14 @@ DATASET_TABLES = (
 )
 
 
-OPTIMIZER_OPTIONS = (
-    "learning_rate", "temperature", "max_steps", "patience", "min_delta", "eval_every"
-)  # fmt: skip
-
-
 def optimizer_options(config):
-    """The optimiser settings as command-line options, in a fixed order."""
+    """The optimiser settings as command-line options, in the schema's order.
+
+    The schema admits only optimiser keys and fills their defaults, so every
+    key is an option. A fixed order keeps the params, and so the reruns,
+    independent of the order in which a user's YAML lists them.
+    """
+    with open(os.path.join(workflow.basedir, SCHEMA)) as handle:
+        names = yaml.safe_load(handle)["properties"]["optimizer"]["properties"]
     o = config["optimizer"]
-    return " ".join(
-        f"--{name.replace('_', '-')} {o[name]}" for name in OPTIMIZER_OPTIONS
-    )
+    return " ".join(f"--{name.replace('_', '-')} {o[name]}" for name in names)
