@@ -9,7 +9,10 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+SCHEMA = "workflow/schemas/config.schema.yaml"  # also read by common.smk
+
+
+validate(config, SCHEMA)
 
 
 report: "workflow/report/workflow.rst"

@@ -10,7 +10,6 @@ import yaml
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
-SCHEMA = "workflow/schemas/config.schema.yaml"
 sys.path.insert(0, SCRIPTS)
 
 from free_embedding.limit_data import DatasetSpec  # noqa: E402
@@ -184,13 +183,17 @@ def dataset_spec(name):
     return dataclasses.asdict(DatasetSpec(name=name, **config["datasets"][name]))
 
 
+def as_options(settings):
+    """Settings as command-line options: {"max_steps": 5} -> "--max-steps 5"."""
+    return " ".join(
+        f"--{key.replace('_', '-')} {value}" for key, value in settings.items()
+    )
+
+
 def dataset_options(wildcards):
     spec = dataset_spec(wildcards.dataset)
-    return " ".join(
-        f"--{key.replace('_', '-')} {value}"
-        for key, value in spec.items()
-        if key != "name"
-    )
+    del spec["name"]
+    return as_options(spec)
 
 
 def qrels_of(wildcards):
@@ -210,6 +213,7 @@ def job_k(wildcards):
 def dimension_search(dataset):
     """Replay the search over d for a dataset, like search_result over n."""
     c = config["critical_d"]
+    source, documents = f"dataset~{dataset}", dataset_spec(dataset)["documents"]
     outcomes = {}
     while True:
         step = plan_dimension_search(
@@ -217,8 +221,6 @@ def dimension_search(dataset):
         )
         if isinstance(step, SearchDone):
             return step
-        documents = dataset_spec(dataset)["documents"]
-        source = f"dataset~{dataset}"
         run = checkpoints.optimize.get(source=source, d=step.n, n=documents).output.run
         outcomes[step.n] = any_solved(run)
 
@@ -272,5 +274,4 @@ def optimizer_options(config):
     """
     with open(os.path.join(workflow.basedir, SCHEMA)) as handle:
         names = yaml.safe_load(handle)["properties"]["optimizer"]["properties"]
-    o = config["optimizer"]
-    return " ".join(f"--{name.replace('_', '-')} {o[name]}" for name in names)
+    return as_options({name: config["optimizer"][name] for name in names})
