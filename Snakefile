@@ -1,18 +1,32 @@
 # Free-embedding critical-n workflow (LIMIT paper, arXiv:2508.21038).
 # Table of contents only: rules in workflow/rules/, library in workflow/scripts/.
 
-from snakemake.utils import min_version, validate
+import os
+import sys
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version
 
 min_version("9.0")
 
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
+from free_embedding import config as configuration  # noqa: E402
 
-configfile: "config.yaml"
-
-
-SCHEMA = "workflow/schemas/config.schema.yaml"  # also read by common.smk
-
-
-validate(config, SCHEMA)
+# The config: config.yaml here (or the file given with --configfile instead),
+# Snakemake's --config on top, every key left out filled from the schema, whose
+# defaults are the shipped config.yaml. Checked before any job runs.
+SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+try:
+    _config = configuration.load(
+        overrides=config,
+        schema_path=SCHEMA,
+        base_path=None if workflow.overwrite_configfiles else "config.yaml",
+        vocab_dir=os.path.join(workflow.basedir, "resources", "vocab"),
+    )
+except configuration.ConfigError as error:
+    raise WorkflowError(str(error)) from None
+config.clear()
+config.update(_config)
 
 
 report: "workflow/report/workflow.rst"

@@ -78,13 +78,7 @@ def relevance_pattern(spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray
     """(Q, k) relevant document indices of each query."""
     q, k, n = spec.queries, spec.k, spec.documents
     if spec.pattern == "dense":
-        m = dense_size(q, k)
-        if m > n:
-            raise ValueError(
-                f"dataset {spec.name}: pattern dense needs {m} documents for "
-                f"{q} queries with k={k}, got documents={n}"
-            )
-        return combinations_qrels(m, k).relevant[:q]
+        return combinations_qrels(dense_size(q, k), k).relevant[:q]
     if spec.pattern == "random":
         return np.stack([rng.choice(n, k, replace=False) for _ in range(q)]).astype(
             np.int32
@@ -92,44 +86,51 @@ def relevance_pattern(spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray
     if spec.pattern == "cycle":
         return ((np.arange(q)[:, None] + np.arange(k)[None, :]) % n).astype(np.int32)
     if spec.pattern == "disjoint":
-        if q * k > n:
-            raise ValueError(
-                f"dataset {spec.name}: pattern disjoint needs queries x k = {q * k} "
-                f"documents, got documents={n}"
-            )
         return np.arange(q * k, dtype=np.int32).reshape(q, k)
     raise ValueError(
         f"dataset {spec.name}: pattern must be one of {', '.join(PATTERNS)}"
     )
 
 
-def check_spec(spec: DatasetSpec, vocab: Vocabulary) -> None:
-    """Errors that name the setting and the fix."""
-    if spec.k < 1 or spec.k > spec.documents:
-        raise ValueError(
-            f"dataset {spec.name}: need 1 <= k <= documents, got k={spec.k}"
+def spec_errors(spec: DatasetSpec, vocab: Vocabulary) -> list[str]:
+    """Every reason ``spec`` cannot be generated, each naming the fix."""
+    q, k, n = spec.queries, spec.k, spec.documents
+    if k < 1 or k > n:
+        return [f"need 1 <= k <= documents, got k={k}"]
+    errors = []
+    if spec.pattern == "dense" and dense_size(q, k) > n:
+        errors.append(
+            f"pattern dense needs {dense_size(q, k)} documents for "
+            f"{q} queries with k={k}, got documents={n}; raise documents or "
+            "lower queries"
         )
-    if spec.queries < 1:
-        raise ValueError(f"dataset {spec.name}: queries must be >= 1")
+    if spec.pattern == "disjoint" and q * k > n:
+        errors.append(
+            f"pattern disjoint needs queries x k = {q * k} "
+            f"documents, got documents={n}; raise documents or lower queries"
+        )
     names = len(vocab.first_names) * len(vocab.last_names)
-    if spec.documents > names:
-        raise ValueError(
-            f"dataset {spec.name}: {spec.documents} documents need unique names, but "
-            f"the vocabulary makes only {names}; add names to resources/vocab"
+    if n > names:
+        errors.append(
+            f"{n} documents need unique names, but the "
+            f"vocabulary makes only {names}; add names to resources/vocab"
         )
-    if spec.queries + spec.attributes_per_doc > len(vocab.likes):
-        raise ValueError(
-            f"dataset {spec.name}: {spec.queries} query attributes plus "
+    if q + spec.attributes_per_doc > len(vocab.likes):
+        errors.append(
+            f"{q} query attributes plus "
             f"{spec.attributes_per_doc} attributes per document need "
-            f"{spec.queries + spec.attributes_per_doc} likeable things, the "
-            f"vocabulary has {len(vocab.likes)}; lower queries or "
-            "attributes_per_doc, or add to resources/vocab"
+            f"{q + spec.attributes_per_doc} likeable things, the vocabulary has "
+            f"{len(vocab.likes)}; lower queries or attributes_per_doc, or add to "
+            "resources/vocab"
         )
+    return errors
 
 
 def generate(spec: DatasetSpec, vocab: Vocabulary) -> Dataset:
     """The dataset of ``spec``; the same seed always gives the same dataset."""
-    check_spec(spec, vocab)
+    errors = spec_errors(spec, vocab)
+    if errors:
+        raise ValueError(f"dataset {spec.name}: " + "; ".join(errors))
     rng = np.random.default_rng(spec.seed)
     relevant = relevance_pattern(spec, rng)
     n_last = len(vocab.last_names)

@@ -1,0 +1,120 @@
+"""The config: one source of defaults, strict types, and errors that name the key."""
+
+import dataclasses
+import os
+
+import pytest
+
+from conftest import ROOT
+from free_embedding.config import ConfigError, complete, load, merge, read_yaml
+from free_embedding.limit_data import DatasetSpec
+from free_embedding.settings import RunSettings
+
+SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
+SCHEMA = read_yaml(SCHEMA_PATH)
+SHIPPED = os.path.join(ROOT, "config.yaml")
+VOCAB = os.path.join(ROOT, "resources", "vocab")
+
+
+def defaults(*keys):
+    properties = SCHEMA
+    for key in keys:
+        properties = properties["properties"][key]
+    if "additionalProperties" in properties and "properties" not in properties:
+        properties = properties["additionalProperties"]
+    return {k: v["default"] for k, v in properties["properties"].items()}
+
+
+def test_schema_defaults_are_the_shipped_config():
+    shipped = read_yaml(SHIPPED)
+    assert complete({}, SCHEMA) == shipped  # every key written out, same values
+    assert complete(shipped, SCHEMA) == shipped
+
+
+def test_library_defaults_agree_with_the_schema():
+    spec = {
+        f.name: f.default for f in dataclasses.fields(DatasetSpec) if f.name != "name"
+    }
+    assert spec == defaults("datasets")
+    settings = {f.name: f.default for f in dataclasses.fields(RunSettings)}
+    optimizer = defaults("optimizer")
+    assert {k: settings[k] for k in optimizer} == optimizer
+
+
+def test_a_config_of_ones_own_replaces_the_shipped_one(tmp_path):
+    (tmp_path / "config.yaml").write_text("seeds: [0, 1]\ndatasets: {}\n")
+    mine = load({"dims": [3]}, SCHEMA_PATH, str(tmp_path / "config.yaml"), VOCAB)
+    assert mine["dims"] == [3] and mine["seeds"] == [0, 1] and mine["datasets"] == {}
+    assert mine["optimizer"] == defaults("optimizer")
+    nowhere = load({"dims": [3]}, SCHEMA_PATH, str(tmp_path / "absent.yaml"), VOCAB)
+    assert nowhere["datasets"] == complete({}, SCHEMA)["datasets"]
+
+
+def test_merge_goes_key_by_key_and_copies():
+    base = {"a": {"x": 1, "y": [1]}, "b": 2}
+    merged = merge(base, {"a": {"y": [2]}})
+    assert merged == {"a": {"x": 1, "y": [2]}, "b": 2} and base["a"]["y"] == [1]
+
+
+def test_exponent_floats_that_yaml_reads_as_strings_work(tmp_path):
+    (tmp_path / "c.yaml").write_text("optimizer:\n  learning_rate: 1e-3\n")
+    config = complete(read_yaml(tmp_path / "c.yaml"), SCHEMA)
+    assert config["optimizer"]["learning_rate"] == 0.001
+
+
+BAD = [
+    ({"dims": [3.0]}, "dims[0]: 3.0 must be written as an integer (3)"),
+    ({"seeds": [0.0]}, "seeds[0]: 0.0 must be written as an integer (0)"),
+    ({"seeds": [4294967296]}, "seeds[0]: 4294967296 is greater than the maximum"),
+    ({"optimizer": {"max_steps": 10**12}}, "optimizer.max_steps: 1000000000000 is"),
+    ({"optimizer": {"learning_rate": float("inf")}}, "learning_rate: inf is not a"),
+    ({"optimizer": {"temperature": float("nan")}}, "temperature: nan is not a finite"),
+    ({"optimizer": {"patiense": 3}}, "unknown key 'patiense' (known keys: learning"),
+    ({"colour": "red"}, "(top level): unknown key 'colour'"),
+    ({"ks": [True]}, "ks[0]: True is not of type 'integer'"),
+    ({"device": "tpu"}, "device: 'tpu' is not one of"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("config,message", BAD, ids=[m.split(":")[0] for _, m in BAD])
+def test_bad_values_name_the_key(config, message):
+    with pytest.raises(ConfigError) as error:
+        complete(config, SCHEMA)
+    assert message in str(error.value)
+
+
+def test_every_problem_is_listed_at_once():
+    with pytest.raises(ConfigError) as error:
+        complete({"dims": [0], "seeds": [-1], "figures": {"dpi": 10}}, SCHEMA)
+    assert {"dims[0]", "seeds[0]", "figures.dpi"} <= {
+        line.strip().split(":")[0] for line in str(error.value).splitlines()[1:]
+    }
+
+
+def test_yaml_syntax_errors_give_file_line_and_column(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("dims: [4, 5\nks: [2]\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml:2:3: YAML syntax error"):
+        read_yaml(path)
+    path.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        read_yaml(path)
+
+
+EXPERIMENT = [
+    ({"search": {"grid": {4: [2, 8]}}}, "search.grid.4: every n must be greater"),
+    ({"critical_d": {"sweep": [3, -2]}}, "critical_d.sweep: [3, -2] must be [low,"),
+    ({"datasets": {"x": {"queries": 5000, "documents": 20}}},
+     "datasets.x: pattern dense needs 101 documents"),
+    ({"datasets": {"x": {"queries": 10, "documents": 15, "pattern": "disjoint"}}},
+     "datasets.x: pattern disjoint needs queries x k = 20 documents"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "config,message", EXPERIMENT, ids=[m.split(":")[0] for _, m in EXPERIMENT]
+)
+def test_what_the_schema_cannot_say_is_checked_too(tmp_path, config, message):
+    with pytest.raises(ConfigError) as error:
+        load(config, SCHEMA_PATH, None, VOCAB)
+    assert message in str(error.value)

@@ -1,0 +1,177 @@
+"""The workflow's configuration: read, checked and completed before any job.
+
+Without ``--configfile``, ``config.yaml`` in the working directory is the base
+and Snakemake's ``--config`` overrides go on top. With ``--configfile`` that
+file replaces ``config.yaml``. Either way every key left out takes the
+schema's default, and the schema's defaults are the shipped ``config.yaml``.
+Errors name the key (``optimizer.learning_rate``, ``dims[0]``) and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+
+import jsonschema
+import yaml
+
+from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
+
+# YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
+_EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says where and why."""
+
+
+def read_yaml(path: str) -> dict:
+    """A YAML mapping; a syntax error names the file, line and column."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror})") from err
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        problem = " ".join(filter(None, [err.context, err.problem]))
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    return data
+
+
+def merge(base: dict, override: dict) -> dict:
+    """``override`` on top of ``base``, mappings merged key by key."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _coerce_exponent_floats(value):
+    """'1e-3' (a string to YAML 1.1) -> 0.001, anywhere in the config."""
+    if isinstance(value, dict):
+        return {k: _coerce_exponent_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_coerce_exponent_floats(v) for v in value]
+    if isinstance(value, str) and _EXPONENT_FLOAT.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+def _strict_validator(schema: dict):
+    """Draft 2020-12, but 3.0 is no integer and True no number, and defaults
+    are filled in (copies, so the schema's own objects are never shared)."""
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine_many(
+        {
+            "integer": lambda _, v: isinstance(v, int) and not isinstance(v, bool),
+            "number": lambda _, v: (
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+            ),
+        }
+    )
+    validate_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    cls = jsonschema.validators.extend(
+        base, {"properties": properties_with_defaults}, type_checker=checker
+    )
+    return cls(schema)
+
+
+def key_path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        known = ", ".join(error.schema.get("properties", {})) or "none"
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        names = ", ".join(map(repr, unknown))
+        return f"{where}: unknown key {names} (known keys: {known})"
+    value = error.instance
+    if error.validator == "type" and isinstance(value, float):
+        if error.validator_value == "integer" and value.is_integer():
+            return f"{where}: {value!r} must be written as an integer ({int(value)})"
+    if error.validator in ("oneOf", "anyOf"):
+        meaning = error.schema.get("description", "")
+        return f"{where}: {value!r} is not valid here ({meaning})"
+    return f"{where}: {error.message}"
+
+
+def _non_finite(value, parts=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_finite(v, (*parts, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _non_finite(v, (*parts, i))
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield f"{key_path(parts)}: {value} is not a finite number"
+
+
+def complete(config: dict, schema: dict) -> dict:
+    """The config checked against the schema, every default filled in."""
+    config = _coerce_exponent_floats(copy.deepcopy(config))
+    errors = [_describe(e) for e in _strict_validator(schema).iter_errors(config)]
+    errors += list(_non_finite(config))
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(sorted(set(errors))))
+    return config
+
+
+def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
+    """What the schema cannot express; each names the key and the fix."""
+    errors = []
+    for d, ns in config["search"]["grid"].items():
+        if not str(d).isdigit() or int(d) < 1:
+            errors.append(
+                f"search.grid: key {d!r} is not a dimension; use an integer d >= 1"
+            )
+            continue
+        small = sorted(n for n in ns if n <= max(config["ks"]))
+        if small:
+            errors.append(
+                f"search.grid.{d}: every n must be greater than k "
+                f"(ks: {config['ks']}), got {small}"
+            )
+    for key in ("search", "critical_d"):
+        low, high = config[key]["sweep"]
+        if low > high:
+            errors.append(f"{key}.sweep: [{low}, {high}] must be [low, high]")
+    for name, settings in config["datasets"].items():
+        spec = DatasetSpec(name=name, **settings)
+        errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+    return errors
+
+
+def load(overrides: dict, schema_path: str, base_path: str | None, vocab_dir: str):
+    """The workflow's config: ``base_path`` (if it exists) under ``overrides``,
+    checked and completed; raises ConfigError listing every problem."""
+    schema = read_yaml(schema_path)
+    base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
+    config = complete(merge(base, overrides), schema)
+    errors = experiment_errors(config, load_vocabulary(vocab_dir))
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+    return config
