@@ -23,7 +23,8 @@ IMAGES = {"cpu": "docker://example.org/cpu:1", "cuda12": "docker://example.org/g
 
 def planned_jobs(tmp_path, **config):
     """Snakemake's planned jobs for a config: {(rule, d or None): job}."""
-    config = {"dims": [3, 4], "seeds": [0], "containers": IMAGES, **config}
+    config = {"dims": [3, 4], "seeds": [0], "datasets": {}, "containers": IMAGES,
+              **config}  # fmt: skip
     tmp_path.mkdir(exist_ok=True)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
@@ -55,7 +56,8 @@ def test_gpu_min_dim_routes_large_d_to_the_gpu(tmp_path):
     assert gpu.container_img_url == IMAGES["cuda12"]
     assert cpu.container_img_url == IMAGES["cpu"]
     assert env_name(gpu) == "jax-cuda12.yaml" and env_name(cpu) == "jax-cpu.yaml"
-    assert gpu.params.device == cpu.params.device == "auto"
+    # a job that asked for a GPU must get one: --device gpu, never auto
+    assert gpu.params.device == "gpu" and cpu.params.device == "auto"
     assert "XLA_PYTHON_CLIENT_PREALLOCATE=false" in gpu.params.jax_env
     assert "JAX_COMPILATION_CACHE_DIR" in gpu.params.jax_env
     qrels = [job for (rule, _), job in jobs.items() if rule == "qrels"]
@@ -87,11 +89,45 @@ def test_optimiser_settings_reach_the_job_in_a_stable_order(tmp_path):
     )
 
 
-def test_production_slurm_profile_plans_the_workflow(tmp_path):
-    """profiles/slurm parses and plans (apptainer swapped out: not installed here)."""
+def slurm_dry_run(tmp_path, config, *args):
     from test_workflow import snakemake
 
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump({"dims": [4], "seeds": [0]}))
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     profile = os.path.join(ROOT, "profiles", "slurm")
-    done = snakemake(tmp_path, "--profile", profile, "--sdm", "env-modules", "-n")
+    return snakemake(tmp_path, "--profile", profile, "-n", *args, check=False)
+
+
+def test_shipped_slurm_profile_plans_without_containers(tmp_path):
+    """profiles/slurm as shipped: jobs run in the submitting environment."""
+    done = slurm_dry_run(tmp_path, {"dims": [4], "seeds": [0]})
+    assert done.returncode == 0, done.stderr[-2000:]
     assert "Job stats:" in done.stdout and "optimize" in done.stdout
+    assert "apptainer" not in done.stdout + done.stderr
+
+
+def test_gpu_jobs_never_share_a_cluster_job(tmp_path):
+    """The profile groups small jobs; no group may hold a GPU job, whose
+    process would otherwise share the allocation's first GPU with the rest."""
+    grid = {3: [5, 6, 7], 4: [8, 9, 10]}
+    config = {"dims": [3, 4], "seeds": [0], "device": "auto", "gpu_min_dim": 4,
+              "datasets": {}, "search": {"grid": grid}}  # fmt: skip
+    done = slurm_dry_run(tmp_path, config)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout + done.stderr
+    grouped, in_group = [], False  # a group's members are indented under it
+    for line in out.splitlines():
+        if line.startswith("["):
+            in_group = "Group job" in line
+        elif in_group:
+            grouped.append(line)
+    grouped = "\n".join(grouped)
+    assert "gpu=0" in grouped and "d~3/" in grouped
+    assert "gpu=1" not in grouped and "d~4/" not in grouped
+    assert out.count("gpu=1") == 3  # each GPU job planned on its own
+
+
+def test_apptainer_without_images_names_the_fix(tmp_path):
+    done = slurm_dry_run(tmp_path, {"dims": [4]}, "--sdm", "apptainer")
+    assert done.returncode != 0
+    message = done.stdout + done.stderr
+    assert "containers.cpu" in message and "make images" in message

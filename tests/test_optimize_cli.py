@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -15,10 +16,10 @@ from free_embedding.results import load_run
 SCRIPT = os.path.join(SCRIPTS, "optimize.py")
 
 
-def optimize(*args, cwd=ROOT):
+def optimize(*args, cwd=ROOT, env=None):
     return subprocess.run(
         [sys.executable, SCRIPT, *map(str, args)],
-        capture_output=True, text=True, cwd=cwd,
+        capture_output=True, text=True, cwd=cwd, env=env,
     )  # fmt: skip
 
 
@@ -101,9 +102,17 @@ def test_bad_input_is_named_and_leaves_no_file(tmp_path, args, name, message):
 
 
 @pytest.mark.skipif(has_gpu(), reason="a GPU is present, so --device gpu is valid here")
-def test_gpu_without_a_gpu_is_an_error_not_a_fallback(tmp_path):
+@pytest.mark.parametrize("leaked", [None, "cpu"], ids=["clean", "JAX_PLATFORMS=cpu"])
+def test_gpu_without_a_gpu_fails_fast_not_on_the_cpu(tmp_path, leaked):
+    """A job routed to a GPU that JAX cannot start stops at once, saying why,
+    even with a JAX_PLATFORMS=cpu leaked into its environment."""
+    env = {k: v for k, v in os.environ.items() if k != "JAX_PLATFORMS"}
+    if leaked:
+        env["JAX_PLATFORMS"] = leaked
     out = tmp_path / "r.json"
-    done = optimize("--d", 4, "--n", 6, "--device", "gpu", "--out", out)
+    started = time.monotonic()
+    done = optimize("--d", 4, "--n", 6, "--device", "gpu", "--out", out, env=env)
     assert done.returncode == 2
-    assert "--device gpu" in done.stderr and "no GPU" in done.stderr
-    assert not out.exists()
+    assert "--device gpu" in done.stderr and "CUDA" in done.stderr
+    assert "does not fall back to the CPU" in done.stderr
+    assert not out.exists() and time.monotonic() - started < 60

@@ -24,13 +24,15 @@ TINY = {
     "device": "cpu",
     "optimizer": {"max_steps": 2000, "patience": 200},
     "search": {"sweep": [-1, 1]},
+    "datasets": {},
 }
 
 
-def snakemake(workdir, *args, config=None, check=True, timeout=600):
+def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None):
+    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``)."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    env = {**os.environ, "PATH": path or os.environ["PATH"]}
     done = subprocess.run(
         [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
          "--directory", str(workdir), "--cores", "2", *args],
@@ -180,12 +182,10 @@ def test_dataset_critical_d_and_bm25(tmp_path):
 def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     config = {**TINY, "dims": [6], "seeds": [0]}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
     process = subprocess.Popen(
         [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
          "--directory", str(tmp_path), "--cores", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-        start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     runs_dir = tmp_path / "results/runs/k~2/d~6"
     deadline = time.time() + 300
@@ -204,8 +204,48 @@ def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     assert (tmp_path / "results/tables/critical_n.csv").exists()
 
 
+def test_the_venvs_snakemake_runs_without_activation(tmp_path):
+    """Rules run under the interpreter that runs Snakemake, not PATH's python."""
+    config = {**TINY, "dims": [3], "search": {"grid": {3: [5, 6]}}}
+    snakemake(tmp_path, config=config, path="/usr/bin:/bin")
+    doc = json.loads((tmp_path / "results/runs/k~2/d~3/n~6.json").read_text())
+    assert doc["metrics"]["seeds"] and (tmp_path / "results/tables/runs.csv").exists()
+
+
+def test_a_config_file_of_ones_own_replaces_config_yaml(tmp_path):
+    """--configfile my.yaml turns the default dataset off with datasets: {},
+    inside a clone (config.yaml present) and anywhere else alike."""
+    mine = {"dims": [3], "seeds": [0], "datasets": {}, "search": {"grid": {3: [5]}}}
+    jobs = {}
+    for where in ("clone", "elsewhere"):
+        workdir = tmp_path / where
+        workdir.mkdir()
+        if where == "clone":
+            shutil.copy(os.path.join(ROOT, "config.yaml"), workdir / "config.yaml")
+        (workdir / "my.yaml").write_text(yaml.safe_dump(mine))
+        out = snakemake(workdir, "-n", "--configfile", str(workdir / "my.yaml")).stdout
+        jobs[where] = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+        assert "limit_dataset" not in jobs[where] and "optimize" in jobs[where]
+    assert jobs["clone"] == jobs["elsewhere"]
+
+
+def test_the_critical_d_search_can_be_turned_off(tmp_path):
+    tiny = {"queries": 6, "documents": 4, "attributes_per_doc": 8}
+    config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}},
+              "datasets": {"tiny": tiny}, "critical_d": {"enabled": False}}  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    jobs = planned_jobs(tmp_path)
+    assert jobs["limit_dataset"] == 1 and jobs["retrieval"] == 1
+    assert "critical_d" not in jobs and "search_dimension" not in jobs
+
+
 BAD_CONFIGS = [
     ({"dims": [4], "colour": "red"}, "colour"),
+    ({"dims": [3.0]}, "dims[0]: 3.0 must be written as an integer (3)"),
+    ({"seeds": [4294967296]}, "seeds[0]"),
+    ({"optimizer": {"learning_rate": float("inf")}}, "optimizer.learning_rate"),
+    ({"optimizer": {"max_steps": 10**12}}, "optimizer.max_steps"),
+    ({"datasets": {"x": {"queries": 5000, "documents": 20}}}, "datasets.x"),
     ({"dims": [0]}, "dims"),
     ({"dims": [4], "ks": [0]}, "ks"),
     ({"dims": []}, "dims"),
@@ -220,10 +260,19 @@ BAD_CONFIGS = [
 
 @pytest.mark.parametrize("config,key", BAD_CONFIGS, ids=[k for _, k in BAD_CONFIGS])
 def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, config, key):
-    done = snakemake(tmp_path, "-n", config=config, check=False)
+    done = snakemake(tmp_path, config=config, check=False)
     assert done.returncode != 0
     assert key in done.stderr + done.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_a_yaml_error_names_file_line_and_column(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "dims: [4]\noptimizer:\n  max_steps: 10\n   patience: 3\n"
+    )
+    done = snakemake(tmp_path, "-n", check=False)
+    assert done.returncode != 0
+    assert "config.yaml:4:12: YAML syntax error" in done.stderr + done.stdout
 
 
 def test_lint_and_format_are_clean(tmp_path):
@@ -234,7 +283,7 @@ def test_lint_and_format_are_clean(tmp_path):
     )
     files = ["Snakefile", *sorted(os.listdir(os.path.join(ROOT, "workflow/rules")))]
     paths = [f if f == "Snakefile" else f"workflow/rules/{f}" for f in files]
-    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"]}  # its shfmt
     fmt = subprocess.run(
         [os.path.join(BIN, "snakefmt"), "--check", *paths],
         cwd=ROOT, capture_output=True, text=True, env=env,

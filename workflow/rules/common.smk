@@ -1,17 +1,20 @@
-# Shared definitions: paths, config checks, wildcard constraints, input functions.
+# Shared definitions: paths, interpreter, wildcard constraints, input functions.
 
 import dataclasses
 import functools
+import math
 import os
 import sys
 
 import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.settings.types import DeploymentMethod
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
-sys.path.insert(0, SCRIPTS)
 
+from free_embedding.memory import required_bytes  # noqa: E402
 from free_embedding.limit_data import DatasetSpec  # noqa: E402
 from free_embedding.results import load_run  # noqa: E402
 from free_embedding.search import (  # noqa: E402
@@ -31,26 +34,24 @@ wildcard_constraints:
     source=r"k~\d+|dataset~[A-Za-z0-9_-]+",
 
 
-def check_config(config):
-    """Checks the schema cannot express; each names the key and the fix."""
-    for d, ns in config["search"]["grid"].items():
-        if not str(d).isdigit() or int(d) < 1:
-            raise ValueError(
-                f"config search.grid: key {d!r} is not a dimension; use an integer d >= 1"
-            )
-        for k in config["ks"]:
-            if any(n <= k for n in ns):
-                raise ValueError(
-                    f"config search.grid.{d}: every n must be greater than k={k}, "
-                    f"got {sorted(n for n in ns if n <= k)}"
-                )
-    for key in ("search", "critical_d"):
-        low, high = config[key]["sweep"]
-        if low > high:
-            raise ValueError(f"config {key}.sweep: [{low}, {high}] must be [low, high]")
+# The interpreter of shell rules: a conda env's or an image's own python under
+# --sdm conda/apptainer; otherwise the one running Snakemake (a venv's, even
+# when that venv is not activated and its bin/ is not on PATH).
+_DEPLOYMENT = workflow.deployment_settings.deployment_method
+_ENVIRONMENTS = {DeploymentMethod.CONDA, DeploymentMethod.APPTAINER}
+PYTHON = "python" if _DEPLOYMENT & _ENVIRONMENTS else sys.executable
 
+if DeploymentMethod.APPTAINER in _DEPLOYMENT:
+    _missing = [kind for kind, image in config["containers"].items() if not image]
+    if _missing:
+        raise WorkflowError(
+            f"--sdm apptainer needs images, but config containers."
+            f"{' and containers.'.join(_missing)} is not set. Build them with "
+            "`make images`, then push them to a registry or turn them into .sif "
+            "files, and set containers.cpu and containers.cuda12 to their "
+            "docker:// URIs or paths (containers/README.md says how)."
+        )
 
-check_config(config)
 GRID = {int(d): sorted(set(ns)) for d, ns in config["search"]["grid"].items()}
 
 
@@ -141,20 +142,39 @@ SUMMARIES = [
 
 
 def uses_gpu(d):
-    """Whether the optimisation job of dimension d requests a GPU.
-
-    The job's --device stays config["device"]: with auto, a GPU job that lands
-    where JAX sees no GPU still runs (the result records where it ran); with
-    gpu, that is an error.
-    """
+    """Whether the optimisation job of dimension d requests a GPU."""
     if config["device"] == "gpu":
         return True
     min_dim = config["gpu_min_dim"]
     return config["device"] == "auto" and min_dim is not None and d >= min_dim
 
 
+def job_device(wildcards):
+    """--device of a job: gpu for every job that requested a GPU, so that a
+    GPU that JAX cannot start is an error, never a silent CPU run; otherwise
+    the config's (cpu, or auto: a GPU if JAX sees one)."""
+    return "gpu" if uses_gpu(int(wildcards.d)) else config["device"]
+
+
 def job_gpus(wildcards):
     return 1 if uses_gpu(int(wildcards.d)) else 0
+
+
+def job_group(wildcards):
+    """Small CPU jobs may share a cluster job (profile: group-components);
+    a GPU job never does, so that it has its GPU to itself."""
+    return None if uses_gpu(int(wildcards.d)) else "probe"
+
+
+def job_mem_mb(wildcards):
+    """Host memory of an optimisation job: the working set, plus JAX itself."""
+    kind, value = wildcards.source.split("~", 1)
+    n = int(wildcards.n)
+    queries = (
+        math.comb(n, int(value)) if kind == "k" else dataset_spec(value)["queries"]
+    )
+    need = required_bytes(len(config["seeds"]), queries, n)
+    return 1500 + math.ceil(1.5 * need / 2**20)
 
 
 def job_image(wildcards):
@@ -259,7 +279,8 @@ DIMENSION_SUMMARIES = [
 ]
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
 DATASET_TABLES = (
-    ["results/tables/critical_d.csv", "results/tables/retrieval.csv"]
+    ["results/tables/retrieval.csv"]
+    + (["results/tables/critical_d.csv"] if config["critical_d"]["enabled"] else [])
     if DATASETS
     else []
 )
@@ -272,6 +293,6 @@ def optimizer_options(config):
     key is an option. A fixed order keeps the params, and so the reruns,
     independent of the order in which a user's YAML lists them.
     """
-    with open(os.path.join(workflow.basedir, SCHEMA)) as handle:
+    with open(SCHEMA) as handle:
         names = yaml.safe_load(handle)["properties"]["optimizer"]["properties"]
     return as_options({name: config["optimizer"][name] for name in names})

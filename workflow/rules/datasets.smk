@@ -7,15 +7,18 @@ rule qrels:
         manifest="results/qrels/k~{k}/n~{n}.json",
     log:
         "logs/qrels/k~{k}/n~{n}.log",
+    group:
+        "probe"
     conda:
         "../../envs/analysis.yaml"
     container:
         config["containers"]["cpu"]
     params:
+        python=PYTHON,
         script=f"{SCRIPTS}/make_qrels.py",
     shell:
         """
-        python {params.script:q} \
+        {params.python:q} {params.script:q} \
             --n {wildcards.n} \
             --k {wildcards.k} \
             --out {output.qrels:q} \
@@ -39,13 +42,14 @@ rule limit_dataset:
     container:
         config["containers"]["cpu"]
     params:
+        python=PYTHON,
         script=f"{SCRIPTS}/make_dataset.py",
         vocab=f"{RESOURCES}/vocab",
         options=dataset_options,
         folder=lambda wildcards: f"results/datasets/{wildcards.dataset}",
     shell:
         """
-        python {params.script:q} \
+        {params.python:q} {params.script:q} \
             --name {wildcards.dataset} \
             {params.options} \
             --vocab {params.vocab:q} \

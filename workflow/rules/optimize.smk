@@ -14,22 +14,26 @@ checkpoint optimize:
         "logs/runs/{source}/d~{d}/n~{n}.log",
     benchmark:
         "benchmarks/runs/{source}/d~{d}/n~{n}.tsv"
+    group:
+        job_group
     conda:
         job_conda_env
     container:
         job_image
     resources:
         gpu=job_gpus,
+        mem_mb=job_mem_mb,
     params:
+        python=PYTHON,
         script=f"{SCRIPTS}/optimize.py",
         k=job_k,
         seeds=" ".join(str(s) for s in config["seeds"]),
-        device=config["device"],
+        device=job_device,
         optimizer=optimizer_options(config),
         jax_env=JAX_ENV,
     shell:
         """
-        env {params.jax_env} python {params.script:q} \
+        env {params.jax_env} {params.python:q} {params.script:q} \
             --d {wildcards.d} \
             --k {params.k} \
             --qrels {input.qrels:q} \

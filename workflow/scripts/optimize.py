@@ -17,6 +17,7 @@ import sys
 
 from free_embedding.settings import (
     DEVICES,
+    JAX_PLATFORMS,
     PRECISIONS,
     SEED_BATCHING,
     RunSettings,
@@ -65,8 +66,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.device == "cpu":
-        os.environ.setdefault("JAX_PLATFORMS", "cpu")  # skip GPU start-up
+    if args.device in JAX_PLATFORMS:  # before JAX starts
+        os.environ["JAX_PLATFORMS"] = JAX_PLATFORMS[args.device]
     from free_embedding.devices import DeviceError
     from free_embedding.job import run_job
     from free_embedding.progress import ProgressReporter

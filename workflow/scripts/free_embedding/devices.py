@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import pkgutil
 import platform
 
 import jax
 
-# float32 arrays of the logits' shape alive at once in a step, per seed
-# (logits, log-softmax, its gradient, softmax, scores for top-k, a spare).
-LOGIT_COPIES = 6
+from .memory import required_bytes
 
 
 class DeviceError(RuntimeError):
@@ -24,21 +23,44 @@ def _devices(platform_name: str) -> list[jax.Device]:
         return []
 
 
+def cuda_plugins() -> list[str]:
+    """The installed JAX plugins that provide CUDA."""
+    names = {ep.name for ep in importlib.metadata.entry_points(group="jax_plugins")}
+    try:
+        import jax_plugins
+
+        names |= {m.name for m in pkgutil.iter_modules(jax_plugins.__path__)}
+    except ImportError:
+        pass
+    return sorted(name for name in names if "cuda" in name)
+
+
 def resolve_device(choice: str) -> jax.Device:
     """``cpu``, ``gpu`` (an error without one) or ``auto`` (GPU when present)."""
     if choice == "cpu":
         return jax.devices("cpu")[0]
-    gpus = _devices("gpu")
-    if gpus:
-        return gpus[0]
     if choice == "gpu":
-        raise DeviceError(
-            "--device gpu: JAX sees no GPU (backend: "
-            f"{jax.default_backend()}). Install the CUDA-12 JAX wheels "
-            "(pip install 'jax[cuda12]') on a machine with an NVIDIA driver, "
-            "or use --device cpu or --device auto."
-        )
-    return jax.devices("cpu")[0]
+        try:
+            return jax.devices("gpu")[0]
+        except Exception as err:  # RuntimeError, or AssertionError without plugin
+            plugins = cuda_plugins()
+            if plugins:
+                reason = (
+                    f"JAX's CUDA backend ({', '.join(plugins)}) did not start: "
+                    f"{str(err).strip() or type(err).__name__}"
+                )
+            else:
+                reason = (
+                    "no CUDA plugin for JAX is installed (jax-cuda12-plugin); "
+                    "make the GPU environment with `make venv GPU=1`, or "
+                    "pip install 'jax[cuda12]' beside this jax"
+                )
+            raise DeviceError(
+                f"--device gpu: {reason}. A job that asked for a GPU does not "
+                "fall back to the CPU; use --device cpu or auto for that."
+            ) from err
+    gpus = _devices("gpu")
+    return gpus[0] if gpus else jax.devices("cpu")[0]
 
 
 def free_bytes(device: jax.Device) -> int | None:
@@ -54,11 +76,6 @@ def free_bytes(device: jax.Device) -> int | None:
     except OSError:
         pass
     return None
-
-
-def required_bytes(num_seeds: int, num_queries: int, num_docs: int) -> int:
-    """A working-set estimate: logit-sized float32 arrays for every seed."""
-    return LOGIT_COPIES * 4 * num_seeds * num_queries * num_docs
 
 
 def check_fits(device: jax.Device, num_seeds: int, num_queries: int, num_docs: int):

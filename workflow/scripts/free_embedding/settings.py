@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 PRECISIONS = ("float32", "tf32", "bf16")
 DEVICES = ("cpu", "gpu", "auto")
+# What --device asks of JAX_PLATFORMS, set before JAX starts: cpu skips the
+# GPU probe; gpu makes a CUDA start-up failure an error instead of a silent
+# CPU run; auto leaves JAX's own choice (a GPU when one starts, else the CPU).
+JAX_PLATFORMS = {"cpu": "cpu", "gpu": "cuda"}
 SEED_BATCHING = ("auto", "vmap", "sequential")
 
 
