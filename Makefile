@@ -1,20 +1,23 @@
 # Two commands for a fresh machine with Python 3.11+:  make run  and  make test.
 # Both create .venv from the pinned lock file when it is missing or stale.
+# GPU=1 (e.g. make venv GPU=1) adds JAX's CUDA-12 wheels from requirements-cuda12.lock.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-from-lock
+GPU    ?=
+LOCKS  := requirements.lock $(if $(GPU),requirements-cuda12.lock)
+STAMP  := $(VENV)/.installed-$(if $(GPU),gpu,cpu)
 CORES  ?= all
-# Rules call `python`: the pinned environment's, unless a rule brings its own.
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+IMAGES ?= cpu cuda12
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv images clean
 
-$(STAMP): requirements.lock
+$(STAMP): $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet $(addprefix -r ,$(LOCKS))
+	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create or refresh the pinned environment
@@ -33,6 +36,9 @@ lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
 	$(BIN)/ruff format --check workflow tests
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
+
+images:  ## build the container images with podman or docker (containers/README.md)
+	IMAGES="$(IMAGES)" containers/build.sh
 
 clean:  ## remove outputs (not the environment)
 	rm -rf results logs benchmarks .snakemake

@@ -2,6 +2,9 @@
 
 Facts it is built on (checked on these machines):
 - no cgroups here: ``proctrack/linuxproc``, ``task/none``, ``select/cons_tres``;
+- the node is described like a cluster node (16 CPUs, 64 GB), larger than this
+  machine, with ``SlurmdParameters=config_overrides``: so the shipped profile's
+  requests (4 CPUs per optimisation job) fit unchanged;
 - the SLURM plugin clears ``SLURM_CONF`` before its inner ``srun``, so the
   configuration must sit at /etc/slurm/slurm.conf (saved and restored here);
 - a fake GPU is a ``Gres=gpu:1`` on the node plus a gres.conf whose ``File=``
@@ -64,10 +67,7 @@ def remove_packages() -> None:
     _run("apt-get", "autoremove", "--purge", "-y", "-qq", *PACKAGES, env=env)
 
 
-def _memory_mb() -> int:
-    with open("/proc/meminfo") as handle:
-        total_kb = int(handle.readline().split()[1])
-    return int(total_kb / 1024 * 0.8)
+NODE_CPUS, NODE_MEMORY_MB = 16, 64000
 
 
 class LocalSlurm:
@@ -85,7 +85,6 @@ class LocalSlurm:
 
     # -- set-up --------------------------------------------------------------
     def _write_config(self) -> None:
-        cpus = os.cpu_count() or 1
         conf = f"""\
 ClusterName=freeembtest
 SlurmctldHost={self.node}(127.0.0.1)
@@ -109,7 +108,9 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 MpiDefault=none
 ReturnToService=2
-NodeName={self.node} CPUs={cpus} RealMemory={_memory_mb()} Gres=gpu:1 State=UNKNOWN
+SlurmdParameters=config_overrides
+NodeName={self.node} CPUs={NODE_CPUS} RealMemory={NODE_MEMORY_MB} Gres=gpu:1 \
+State=UNKNOWN
 PartitionName=cpu Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes={self.node} MaxTime=INFINITE State=UP
 """

@@ -1,0 +1,102 @@
+"""The CPU image, built with `make images` as a user builds it, runs a job
+bit for bit like the host.
+
+Needs podman (installed with apt where missing, as root). Where that cannot
+be done the tests are skipped with the reason; with REQUIRE_CONTAINERS=1 (set
+by .ci/run) that skip is a failure instead. No registry need be reachable:
+containers/build.sh bootstraps the Debian base with debootstrap then.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.containers
+IMAGE = "free-embedding/jax-cpu:0.10.2"
+JOB = ["--d", "3", "--n", "8", "--seeds", "0", "1", "--device", "cpu",
+       "--max-steps", "3000", "--patience", "300"]  # fmt: skip
+
+
+def unavailable(reason: str):
+    if os.environ.get("REQUIRE_CONTAINERS") == "1":
+        pytest.fail(f"REQUIRE_CONTAINERS=1 but {reason}")
+    pytest.skip(reason)
+
+
+def ensure_podman() -> None:
+    if shutil.which("podman") and shutil.which("debootstrap"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        unavailable("podman is missing, and installing it needs root and apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    packages = ["podman", "runc", "debootstrap"]
+    for cmd in (["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", *packages]):  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            unavailable(f"{' '.join(cmd)} failed: {done.stderr[-500:]}")
+
+
+@pytest.fixture(scope="module")
+def podman_env(tmp_path_factory):
+    """The environment podman runs in here: without CAP_SYS_RESOURCE, its
+    default ulimits cannot be set, so containers.conf names ones that can."""
+    ensure_podman()
+    conf = tmp_path_factory.mktemp("podman") / "containers.conf"
+    conf.write_text(
+        '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+    )
+    return {**os.environ, "CONTAINERS_CONF": str(conf)}
+
+
+@pytest.fixture(scope="module")
+def cpu_image(podman_env):
+    done = subprocess.run(
+        ["make", "images", "IMAGES=cpu"],
+        cwd=ROOT, capture_output=True, text=True, env=podman_env, timeout=1500,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return IMAGE
+
+
+def result(path):
+    """What a job found, without its timings (the published per-seed
+    ``optimization_duration_seconds`` sits among the metrics)."""
+    doc = json.loads(open(path).read())
+    for seed in doc["metrics"]["seeds"]:
+        del seed["optimization_duration_seconds"]
+    return {key: doc[key] for key in ("parameters", "metrics", "curves")}
+
+
+def test_job_in_the_cpu_image_equals_the_host_run(cpu_image, podman_env, tmp_path):
+    script = "workflow/scripts/optimize.py"
+    host = subprocess.run(
+        [sys.executable, script, *JOB, "--out", str(tmp_path / "host.json")],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert host.returncode == 0, host.stderr
+    image = subprocess.run(
+        ["podman", "run", "--rm", "-v", f"{ROOT}:/src:ro", "-v", f"{tmp_path}:/out",
+         "-w", "/src", cpu_image, "python", script, *JOB, "--out", "/out/image.json"],
+        capture_output=True, text=True, env=podman_env,
+    )  # fmt: skip
+    assert image.returncode == 0, image.stderr
+    environment = json.loads((tmp_path / "image.json").read_text())["environment"]
+    assert environment["python"].startswith("3.11") and environment["jax"] == "0.10.2"
+    assert result(tmp_path / "image.json") == result(tmp_path / "host.json")
+
+
+def test_the_image_holds_no_build_secret(cpu_image, podman_env):
+    done = subprocess.run(
+        ["podman", "run", "--rm", cpu_image, "sh", "-c",
+         "ls /run/secrets 2>/dev/null; pip config list"],
+        capture_output=True, text=True, env=podman_env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "pip-cert" not in done.stdout and "cert" not in done.stdout
