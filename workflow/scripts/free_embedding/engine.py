@@ -1,13 +1,15 @@
-"""The fused engine: every seed's whole run inside one compiled JAX program.
+"""The fused engine: a seed's whole run inside one compiled JAX program.
 
-The state of a group of seeds lives on the device. One compiled function
-advances it by a chunk of steps (``lax.while_loop``), with early stopping,
-evaluation and the loss/accuracy curves in the carry; the host only reads a
-few scalars between chunks to report progress. A group is all seeds at once
-(``vmap``, for GPUs) or one seed (for CPUs, the same program called per seed).
-Each seed stops on its own; a stopped seed's parameters are never read again.
-The step counter is shared within a group, so evaluation happens between runs
-of plain steps rather than as a ``cond`` inside every step.
+One program per job advances a seed by a chunk of steps. It repeats a block:
+plain steps up to the next evaluation step (or an early stop), then one
+evaluation that records the curves, decides success and holds the final
+metrics of a seed that stopped. The host reads a few scalars between chunks,
+to print progress. On a CPU the seeds run in turn through that program; on a
+GPU it is ``vmap``ped over them, and a seed that stops is frozen by
+``while_loop``'s own batching rule, so every seed records what it would alone.
+
+The initial draws are the published ones (``model.draw_params``) and are
+normalised inside the program at step 0, so no separate program is compiled.
 """
 
 from __future__ import annotations
@@ -19,29 +21,33 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
-from .model import init_params, make_step, top_k_hits
+from .losses import Relevance
+from .model import Metrics, Params, draw_params, evaluate, make_optimizer, make_step
+from .model import normalized as normalized_params
 from .outcome import STOP_REASONS, SeedOutcome, build_outcome
 from .settings import RunSettings
 
-RUNNING, SOLVED, EARLY_STOPPED, MAX_STEPS = range(4)
-JAX_PRECISION = {"float32": "float32", "tf32": "tensorfloat32", "bf16": "bfloat16"}
+RUNNING, SOLVED, EARLY_STOPPED, MAX_STEPS, DIVERGED = range(5)
+MAX_CURVE_POINTS = 2048  # evaluations kept in the curves (every one up to this)
 
 
-class EngineState(NamedTuple):
-    step: jax.Array  # next global step index i (scalar)
-    params: tuple  # (S, Q, d), (S, N, d)
-    opt_state: optax.OptState
-    best_loss: jax.Array  # (S,) best monitored loss
-    bad_steps: jax.Array  # (S,) steps since the last improvement
-    active: jax.Array  # (S,) still optimising
-    stop_reason: jax.Array  # (S,) index into STOP_REASONS
-    steps_run: jax.Array  # (S,)
-    last_loss: jax.Array  # (S,)
-    eval_hits: jax.Array  # (S, slots) -1 where no evaluation was recorded
-    eval_loss: jax.Array  # (S, slots)
-    final_hits: jax.Array  # (S,) hits at the step the seed stopped, else -1
+class SeedState(NamedTuple):
+    step: jax.Array  # steps taken so far: the index of the next step
+    params: Params
+    opt_state: object
+    best_loss: jax.Array
+    bad_steps: jax.Array
+    status: jax.Array  # RUNNING, or why the seed stopped
+    last_loss: jax.Array  # the loss of the last step taken
+    evaluations: jax.Array  # periodic evaluations so far
+    best_hits: jax.Array  # most hits at a periodic evaluation (-1: none yet)
+    last_eval_loss: jax.Array  # the loss at the last periodic evaluation
+    curve_step: jax.Array  # (slots,) recorded evaluations, -1 where none
+    curve_loss: jax.Array
+    curve_hits: jax.Array
+    curve_margin: jax.Array
+    final: Metrics  # at the step the seed stopped
 
 
 class Progress(NamedTuple):
@@ -49,8 +55,8 @@ class Progress(NamedTuple):
     seconds: float
     active: int
     solved: int
-    loss: float  # lowest last loss over seeds
-    accuracy: float  # best evaluated accuracy so far over the running group
+    loss: float  # lowest last loss over the group's seeds
+    accuracy: float  # best evaluated accuracy so far
 
 
 def delta_threshold(min_delta: float) -> np.float32:
@@ -65,14 +71,9 @@ def delta_threshold(min_delta: float) -> np.float32:
     return value
 
 
-def eval_slots(max_steps: int, eval_every: int) -> int:
-    """Evaluations at i % eval_every == 0 plus the last step: slot ceil(i / E)."""
+def evaluation_count(max_steps: int, eval_every: int) -> int:
+    """Evaluations at i % eval_every == 0, plus the last step."""
     return (max_steps - 2 + eval_every) // eval_every + 1
-
-
-def slot_steps(max_steps: int, eval_every: int) -> np.ndarray:
-    slots = np.arange(eval_slots(max_steps, eval_every))
-    return np.minimum(slots * eval_every, max_steps - 1)
 
 
 def resolve_seed_batching(choice: str, device: jax.Device) -> str:
@@ -82,226 +83,211 @@ def resolve_seed_batching(choice: str, device: jax.Device) -> str:
 
 
 class Engine:
-    """Compiles once for a (settings, mask) pair, then runs every seed.
+    """Compiles one program for a job, then runs every seed through it."""
 
-    The compiled program takes a group of seeds: all of them (``vmap``) or
-    one (``sequential``, the same program called once per seed).
-    """
-
-    def __init__(self, settings: RunSettings, mask: np.ndarray, device: jax.Device):
-        """``mask`` is (Q, N) shared by all seeds, or (S, Q, N), one per seed."""
+    def __init__(self, settings: RunSettings, relevance: Relevance, device):
+        """``relevance`` holds (Q, N) / (Q, R) arrays shared by all seeds, or
+        (S, Q, N) / (S, Q, R) ones, a set per seed (``max_queries``)."""
         self.settings = s = settings
+        self.protocol = p = s.protocol
         self.device = device
         self.seed_batching = resolve_seed_batching(s.seed_batching, device)
         self.group = len(s.seeds) if self.seed_batching == "vmap" else 1
-        self.per_seed_mask = mask.ndim == 3
-        self.num_queries, self.num_docs = mask.shape[-2:]
-        first_mask = mask[0] if self.per_seed_mask else mask
+        self.per_seed = relevance.mask_QxN.ndim == 3
+        self.relevance = relevance
+        self.num_queries, self.num_docs = relevance.mask_QxN.shape[-2:]
+        first_mask = relevance.mask_QxN[0] if self.per_seed else relevance.mask_QxN
         self.num_relevant = int(np.count_nonzero(first_mask))
-        self._host_weights = mask.astype(np.float32)
-        self._shared_weights = None
-        if not self.per_seed_mask:
-            self._shared_weights = jax.device_put(self._host_weights, device)
-        self.optimizer = optax.adam(s.learning_rate)
+        self.optimizer = make_optimizer(p)
+        evaluations = evaluation_count(p.max_steps, p.eval_every)
+        self.stride = -(-evaluations // MAX_CURVE_POINTS)
+        self.slots = -(-evaluations // self.stride)
         started = time.perf_counter()
-        with jax.default_matmul_precision(JAX_PRECISION[s.precision]):
-            seeds = self._seed_array(0)
-            self._init = jax.jit(self._init_state).lower(seeds).compile()
-            state = self._init(seeds)
-            donate = (0,) if device.platform != "cpu" else ()
-            self._chunk = (
-                jax.jit(self._run_chunk, donate_argnums=donate)
-                .lower(state, self._weights(0), np.int32(0))
-                .compile()
-            )
+        program = self._chunk
+        if self.seed_batching == "vmap":
+            program = jax.vmap(program, in_axes=(0, 0 if self.per_seed else None, None))
+        donate = (0,) if device.platform != "cpu" else ()
+        state = self._initial_state(0)
+        self._program = (
+            jax.jit(program, donate_argnums=donate)
+            .lower(state, self._relevance(0), np.int32(0))
+            .compile()
+        )
         self.compile_seconds = time.perf_counter() - started
 
-    def _seed_array(self, first: int) -> jax.Array:
+    # -- host side: states and relevance per group of seeds ------------------
+    def _seed_state(self, seed: int) -> SeedState:
+        s, p = self.settings, self.protocol
+        raw = draw_params(seed, self.num_queries, self.num_docs, s.d, p)
+        shapes = jax.eval_shape(self.optimizer.init, raw)
+        opt_state = jax.tree.map(lambda x: np.zeros(x.shape, x.dtype), shapes)
+        f32, i32, slots = np.float32, np.int32, self.slots
+        return SeedState(
+            step=i32(0), params=raw, opt_state=opt_state, best_loss=f32(np.inf),
+            bad_steps=i32(0), status=i32(RUNNING), last_loss=f32(np.nan),
+            evaluations=i32(0), best_hits=i32(-1), last_eval_loss=f32(np.nan),
+            curve_step=np.full(slots, -1, i32), curve_loss=np.full(slots, np.nan, f32),
+            curve_hits=np.full(slots, -1, i32),
+            curve_margin=np.full(slots, np.nan, f32),
+            final=Metrics(hits=i32(-1), margin=f32(np.nan)),
+        )  # fmt: skip
+
+    def _initial_state(self, first: int) -> SeedState:
         seeds = self.settings.seeds[first : first + self.group]
-        return jax.device_put(np.asarray(seeds, np.int32), self.device)
+        states = [self._seed_state(seed) for seed in seeds]
+        if self.seed_batching != "vmap":
+            return states[0]
+        return jax.tree.map(lambda *leaves: np.stack(leaves), *states)
 
-    def _weights(self, first: int) -> jax.Array:
-        if self._shared_weights is not None:
-            return self._shared_weights
-        return jax.device_put(
-            self._host_weights[first : first + self.group], self.device
-        )
+    def _relevance(self, first: int) -> Relevance:
+        if not self.per_seed:
+            return self.relevance
+        if self.seed_batching == "vmap":
+            return Relevance(*(x[first : first + self.group] for x in self.relevance))
+        return Relevance(*(x[first] for x in self.relevance))
 
-    # -- compiled programs -------------------------------------------------
-    def _init_state(self, seeds: jax.Array) -> EngineState:
-        s, num_seeds = self.settings, self.group
-        params = jax.vmap(
-            lambda seed: init_params(seed, self.num_queries, self.num_docs, s.d)
-        )(seeds)
-        slots = eval_slots(s.max_steps, s.eval_every)
-        return EngineState(
-            step=jnp.int32(0),
-            params=params,
-            opt_state=jax.vmap(self.optimizer.init)(params),
-            best_loss=jnp.full(num_seeds, jnp.inf, jnp.float32),
-            bad_steps=jnp.zeros(num_seeds, jnp.int32),
-            active=jnp.ones(num_seeds, bool),
-            stop_reason=jnp.full(num_seeds, RUNNING, jnp.int32),
-            steps_run=jnp.zeros(num_seeds, jnp.int32),
-            last_loss=jnp.full(num_seeds, jnp.nan, jnp.float32),
-            eval_hits=jnp.full((num_seeds, slots), -1, jnp.int32),
-            eval_loss=jnp.full((num_seeds, slots), jnp.nan, jnp.float32),
-            final_hits=jnp.full(num_seeds, -1, jnp.int32),
-        )
+    # -- the compiled program (one seed) -------------------------------------
+    def _chunk(self, state: SeedState, relevance: Relevance, chunk_end) -> SeedState:
+        """Advance a running seed by blocks until ``chunk_end`` (or it stops)."""
+        s, p = self.settings, self.protocol
+        step = make_step(p, self.optimizer, self.device.platform)
+        threshold = delta_threshold(p.min_delta)
+        last, every, target = p.max_steps - 1, p.eval_every, self.num_relevant
 
-    def _run_chunk(self, state: EngineState, mask, chunk_end) -> EngineState:
-        """Advance every active seed up to global step ``chunk_end``.
-
-        The inner loop takes plain steps up to the next evaluation step, and
-        breaks early when a seed stops; the outer loop then records that
-        seed's final accuracy and evaluates where due. Stopped seeds need no
-        freezing: their parameters are never read again.
-        """
-        s = self.settings
-        mask_axis = 0 if self.per_seed_mask else None
-        step = make_step(
-            self.optimizer, s.temperature, float(max(self.num_relevant, 1))
-        )
-        step_fn = jax.vmap(step, (0, 0, mask_axis))
-        hits_fn = jax.vmap(lambda p, m: top_k_hits(p, m, s.k), (0, mask_axis))
-        threshold = delta_threshold(s.min_delta)
-        last_step, every = s.max_steps - 1, s.eval_every
-
-        def take_step(st: EngineState) -> EngineState:
-            i, act = st.step, st.active
-            out = step_fn(st.params, st.opt_state, mask)
-            improved = (st.best_loss - out.loss) > threshold
-            bad = jnp.where(improved, 0, st.bad_steps + 1)
-            early = act & (bad >= s.patience)
+        def take_step(st: SeedState) -> SeedState:
+            params, opt_state, loss = step(st.params, st.opt_state, relevance)
+            improved = (st.best_loss - loss) > threshold
+            bad_steps = jnp.where(improved, 0, st.bad_steps + 1)
+            status = jnp.where(~jnp.isfinite(loss), DIVERGED, RUNNING)
+            if p.early_stopping:
+                patience_out = (bad_steps >= p.patience) & (status == RUNNING)
+                status = jnp.where(patience_out, EARLY_STOPPED, status)
             return st._replace(
-                step=i + 1,
-                params=out.params,
-                opt_state=out.opt_state,
-                best_loss=jnp.where(act & improved, out.loss, st.best_loss),
-                bad_steps=jnp.where(act, bad, st.bad_steps),
-                active=act & ~early,
-                stop_reason=jnp.where(early, EARLY_STOPPED, st.stop_reason),
-                steps_run=jnp.where(act, i + 1, st.steps_run),
-                last_loss=jnp.where(act, out.loss, st.last_loss),
-            )
+                step=st.step + 1, params=params, opt_state=opt_state,
+                best_loss=jnp.where(improved, loss, st.best_loss),
+                bad_steps=bad_steps, status=status, last_loss=loss,
+            )  # fmt: skip
 
-        def evaluate(st: EngineState) -> EngineState:
-            i, act = st.step - 1, st.active  # the step just taken
-            hits = hits_fn(st.params, mask)
-            slot = (i + every - 1) // every
-            solved = act & (hits == self.num_relevant)
-            at_end = act & ~solved & (i == last_step)
-            stopping = solved | at_end
-            reason = jnp.where(
-                solved, SOLVED, jnp.where(at_end, MAX_STEPS, st.stop_reason)
-            )
-            return st._replace(
-                active=act & ~stopping,
-                stop_reason=reason,
-                eval_hits=st.eval_hits.at[:, slot].set(
-                    jnp.where(act, hits, st.eval_hits[:, slot])
-                ),
-                eval_loss=st.eval_loss.at[:, slot].set(
-                    jnp.where(act, st.last_loss, st.eval_loss[:, slot])
-                ),
-                final_hits=jnp.where(stopping, hits, st.final_hits),
-            )
-
-        def next_eval_step(i):
-            return jnp.minimum((i + every - 1) // every * every, last_step)
-
-        def record_final_hits(st: EngineState, stopped) -> EngineState:
-            hits = jnp.where(stopped, hits_fn(st.params, mask), st.final_hits)
-            return st._replace(final_hits=hits)
-
-        def block(st: EngineState) -> EngineState:
-            """Plain steps up to the next evaluation, or until a seed stops."""
-            eval_at = next_eval_step(st.step)
-            stop_at = jnp.minimum(eval_at + 1, chunk_end)
-            was_active = st.active
+        def block(st: SeedState) -> SeedState:
+            eval_at = jnp.minimum((st.step + every - 1) // every * every, last)
             st = jax.lax.while_loop(
-                lambda t: (t.step < stop_at) & jnp.all(t.active == was_active),
-                take_step,
-                st,
+                lambda t: (t.status == RUNNING) & (t.step <= eval_at), take_step, st
             )
-            stopped = was_active & ~st.active
-            st = jax.lax.cond(
-                jnp.any(stopped), record_final_hits, lambda t, _: t, st, stopped
+            metrics = evaluate(st.params, relevance, s.k)
+            reached = st.status == RUNNING  # took step eval_at, did not stop
+            success = metrics.hits == target
+            if p.success == "margin":
+                success = metrics.margin > 0
+            status = jnp.where(reached & success, SOLVED, st.status)
+            status = jnp.where(
+                reached & ~success & (eval_at == last), MAX_STEPS, status
             )
-            due = (st.step == eval_at + 1) & jnp.any(st.active)
-            return jax.lax.cond(due, evaluate, lambda t: t, st)
+            slot = st.evaluations // self.stride
+            record = reached & (st.evaluations % self.stride == 0)
 
-        def more(st: EngineState):
-            return (st.step < chunk_end) & jnp.any(st.active)
+            def put(curve, value):
+                return curve.at[slot].set(jnp.where(record, value, curve[slot]))
 
-        return jax.lax.while_loop(more, block, state)
+            return st._replace(
+                status=status,
+                evaluations=st.evaluations + reached,
+                best_hits=jnp.where(reached, jnp.maximum(st.best_hits, metrics.hits),
+                                    st.best_hits),
+                last_eval_loss=jnp.where(reached, st.last_loss, st.last_eval_loss),
+                curve_step=put(st.curve_step, eval_at),
+                curve_loss=put(st.curve_loss, st.last_loss),
+                curve_hits=put(st.curve_hits, metrics.hits),
+                curve_margin=put(st.curve_margin, metrics.margin),
+                final=jax.tree.map(
+                    lambda new, old: jnp.where(status != RUNNING, new, old),
+                    metrics, st.final,
+                ),
+            )  # fmt: skip
 
-    # -- host side ---------------------------------------------------------
+        # The published draws are normalised once, here, at step 0.
+        at_start = state.step == 0
+        params = jax.tree.map(
+            lambda fresh, kept: jnp.where(at_start, fresh, kept),
+            normalized_params(state.params), state.params,
+        )  # fmt: skip
+        state = state._replace(params=params)
+        return jax.lax.while_loop(
+            lambda t: (t.status == RUNNING) & (t.step < chunk_end), block, state
+        )
+
+    # -- running -------------------------------------------------------------
     def run(
         self,
         on_progress: Callable[[Progress], None] | None = None,
         target_chunk_seconds: float = 0.5,
     ) -> tuple[list[SeedOutcome], float]:
         """Run every seed to its end; returns the outcomes and run seconds."""
-        s = self.settings
+        s, p = self.settings, self.protocol
         outcomes: list[SeedOutcome] = []
         started = time.perf_counter()
-        chunk = 4 * s.eval_every
+        chunk = 4 * p.eval_every
         for first in range(0, len(s.seeds), self.group):
-            state = self._init(self._seed_array(first))
-            weights = self._weights(first)
+            state = jax.device_put(self._initial_state(first), self.device)
+            relevance = jax.device_put(self._relevance(first), self.device)
+            position = 0
             while True:
                 tick = time.perf_counter()
-                end = min(int(state.step) + chunk, s.max_steps)
-                state = self._chunk(state, weights, np.int32(end))
+                end = int(min(position + chunk, p.max_steps))
+                state = self._program(state, relevance, np.int32(end))
                 summary = jax.device_get(
-                    (state.step, state.active, state.stop_reason,
-                     state.last_loss, state.eval_hits)
-                )  # fmt: skip
+                    (state.step, state.status, state.last_loss, state.best_hits)
+                )
                 elapsed = time.perf_counter() - tick
+                position = int(np.max(summary[0]))
+                running = np.atleast_1d(summary[1]) == RUNNING
                 if on_progress is not None:
                     waiting = len(s.seeds) - first - self.group
-                    solved = sum(o.solved for o in outcomes)
-                    on_progress(self._progress(summary, started, waiting, solved))
-                if not summary[1].any():
+                    done = sum(o.solved for o in outcomes)
+                    on_progress(self._progress(summary, started, waiting, done))
+                if not running.any():
                     break
                 rate = chunk / max(elapsed, 1e-6)
-                chunk = int(np.clip(rate * target_chunk_seconds, s.eval_every, 1e6))
+                chunk = int(np.clip(rate * target_chunk_seconds, p.eval_every, 1e6))
             seeds = s.seeds[first : first + self.group]
             outcomes += self._outcomes(jax.device_get(state), seeds)
         return outcomes, time.perf_counter() - started
 
     def _progress(self, summary, started: float, waiting: int, solved: int) -> Progress:
-        step, active, reason, last_loss, eval_hits = summary
-        recorded = eval_hits.max(axis=1)
+        step, status, last_loss, best_hits = (np.atleast_1d(x) for x in summary)
+        running = status == RUNNING
+        losses = last_loss[np.isfinite(last_loss)]
         return Progress(
-            step=int(step),
+            step=int(step.max()),
             seconds=time.perf_counter() - started,
-            active=int(active.sum()) + waiting,
-            solved=solved + int((reason == SOLVED).sum()),
-            loss=float(np.nanmin(last_loss))
-            if np.isfinite(last_loss).any()
-            else float("nan"),
-            accuracy=max(float(recorded.max()), 0.0) / self.num_relevant,
+            active=int(running.sum()) + waiting,
+            solved=solved + int((status == SOLVED).sum()),
+            loss=float(losses.min()) if losses.size else float("nan"),
+            accuracy=max(int(best_hits.max()), 0) / self.num_relevant,
         )
 
-    def _outcomes(self, state: EngineState, seeds) -> list[SeedOutcome]:
-        s = self.settings
-        steps = slot_steps(s.max_steps, s.eval_every)
+    def _outcomes(self, state: SeedState, seeds) -> list[SeedOutcome]:
+        batched = self.seed_batching == "vmap"
         outcomes = []
         for b, seed in enumerate(seeds):
-            recorded = state.eval_hits[b] >= 0
+            st = jax.tree.map(lambda x, b=b: x[b], state) if batched else state
+            kept = st.curve_step >= 0
+            temperature = st.params.temperature
             outcomes.append(
                 build_outcome(
                     seed=seed,
-                    stop_reason=STOP_REASONS[int(state.stop_reason[b])],
-                    steps_run=int(state.steps_run[b]),
-                    eval_steps=steps[recorded].tolist(),
-                    eval_losses=state.eval_loss[b][recorded].tolist(),
-                    eval_hits=state.eval_hits[b][recorded].tolist(),
-                    final_hits=int(state.final_hits[b]),
-                    last_loss=float(state.last_loss[b]),
-                    best_loss=float(state.best_loss[b]),
+                    success=self.protocol.success,
+                    stop_reason=STOP_REASONS[int(st.status)],
+                    steps_run=int(st.step),
+                    eval_steps=st.curve_step[kept].tolist(),
+                    eval_losses=st.curve_loss[kept].tolist(),
+                    eval_hits=st.curve_hits[kept].tolist(),
+                    eval_margins=st.curve_margin[kept].tolist(),
+                    best_hits=int(st.best_hits),
+                    last_eval_loss=float(st.last_eval_loss),
+                    final=jax.tree.map(lambda x: x.item(), st.final),
+                    last_loss=float(st.last_loss),
+                    best_loss=float(st.best_loss),
+                    temperature=None if temperature is None else float(temperature),
                     num_queries=self.num_queries,
                     num_relevant=self.num_relevant,
                 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-STOP_REASONS = ("running", "solved", "early_stopped", "max_steps")
+STOP_REASONS = ("running", "solved", "early_stopped", "max_steps", "diverged")
+CURVES = ("curve_steps", "curve_losses", "curve_accuracies", "curve_margins")
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,9 @@ class SeedOutcome:
     ``max_accuracy_observed`` only the periodic evaluations (the published
     script's field). ``final_loss`` is the loss of the last periodic evaluation
     (published meaning), ``last_loss`` the loss of the last step taken.
+    ``final_margin`` is the global margin of the parameters the seed stopped
+    with: the lowest relevant score minus the highest irrelevant score, over
+    all queries. ``temperature`` is the learned one, if any.
     """
 
     seed: int
@@ -29,16 +33,19 @@ class SeedOutcome:
     final_loss: float
     last_loss: float
     best_loss: float
+    final_margin: float
+    temperature: float | None
     num_queries: int
     num_relevant: int
     curve_steps: tuple[int, ...]
     curve_losses: tuple[float, ...]
     curve_accuracies: tuple[float, ...]
+    curve_margins: tuple[float, ...]
 
     def metrics(self) -> dict:
         """The scalar fields (everything but the curves)."""
         out = asdict(self)
-        for name in ("curve_steps", "curve_losses", "curve_accuracies"):
+        for name in CURVES:
             del out[name]
         return out
 
@@ -46,42 +53,50 @@ class SeedOutcome:
 def build_outcome(
     *,
     seed: int,
+    success: str,
     stop_reason: str,
     steps_run: int,
     eval_steps: list[int],
     eval_losses: list[float],
     eval_hits: list[int],
-    final_hits: int,
+    eval_margins: list[float],
+    best_hits: int,
+    last_eval_loss: float,
+    final,
     last_loss: float,
     best_loss: float,
+    temperature: float | None,
     num_queries: int,
     num_relevant: int,
 ) -> SeedOutcome:
-    """Derive the summary fields the same way for every loop."""
-    accuracies = [h / num_relevant for h in eval_hits]
-    final_accuracy = final_hits / num_relevant
-    solved_at = next(
-        (s for s, h in zip(eval_steps, eval_hits, strict=True) if h == num_relevant),
-        None,
-    )
-    if solved_at is None and final_hits == num_relevant:
-        solved_at = steps_run - 1
-    observed = max(accuracies, default=0.0)
+    """Derive the summary fields the same way for every loop.
+
+    A seed is solved when an evaluation, the final one included, meets the
+    protocol's success criterion (all top-k hits, or a positive margin); the
+    run stops at the first such evaluation, so that is its last step.
+    """
+    final_accuracy = final.hits / num_relevant
+    observed = max(best_hits, 0) / num_relevant
+    met_finally = final.hits == num_relevant if success == "top_k" else final.margin > 0
+    solved = stop_reason == "solved" or met_finally
     return SeedOutcome(
         seed=seed,
-        solved=solved_at is not None,
+        solved=solved,
         stop_reason=stop_reason,
         steps_run=steps_run,
-        solved_at_step=solved_at,
+        solved_at_step=steps_run - 1 if solved else None,
         max_accuracy=max(observed, final_accuracy),
         max_accuracy_observed=observed,
         final_accuracy=final_accuracy,
-        final_loss=eval_losses[-1] if eval_losses else float("nan"),
+        final_loss=last_eval_loss,
         last_loss=last_loss,
         best_loss=best_loss,
+        final_margin=final.margin,
+        temperature=temperature,
         num_queries=num_queries,
         num_relevant=num_relevant,
         curve_steps=tuple(eval_steps),
         curve_losses=tuple(eval_losses),
-        curve_accuracies=tuple(accuracies),
+        curve_accuracies=tuple(h / num_relevant for h in eval_hits),
+        curve_margins=tuple(eval_margins),
     )

@@ -1,9 +1,13 @@
 """The plain per-step loop of the published script, one seed at a time.
 
-A jitted step, the loss brought to the host after every step for early
-stopping, top-k accuracy on the host every ``eval_every`` steps (numpy
-``argsort``, as published). It is the yardstick for the fused engine: the
-tests check that both agree, and the benchmark times both.
+For the published protocol it is the published code float for float: eager
+initialisation (key, split, Gaussian draws, then each matrix divided by its
+row norms), a jitted step that converts and counts the boolean relevance
+itself, the loss brought to the host after every step for early stopping in
+float64, and top-k accuracy on the host every ``eval_every`` steps (numpy
+``argsort`` of eagerly computed scores). Other protocols run through the
+same loop with their own step. It is the yardstick of the fused engine: the
+tests compare both, and the benchmark times both.
 """
 
 from __future__ import annotations
@@ -11,68 +15,113 @@ from __future__ import annotations
 import functools
 
 import jax
+import jax.numpy as jnp
 import numpy as np
-import optax
 
-from .model import init_params, make_step, relevance_weights
+from .losses import Relevance
+from .model import Metrics, Params, make_optimizer, make_step
 from .outcome import SeedOutcome, build_outcome
+from .protocol import Protocol
 from .settings import RunSettings
 
 
-def host_top_k_hits(params, mask_QxN: np.ndarray, k: int) -> int:
-    queries_Qxd, docs_Nxd = jax.device_get(params)
-    scores_QxN = queries_Qxd @ docs_Nxd.T
-    top_QxK = np.argsort(-scores_QxN, axis=1)[:, :k]
-    return int(np.take_along_axis(mask_QxN, top_QxK, axis=1).sum())
+def published_init(seed: int, num_queries: int, n: int, d: int, p: Protocol) -> Params:
+    """The published ``initialize_embeddings``, op for op, eagerly."""
+    key_q, key_d = jax.random.split(jax.random.PRNGKey(seed))
+    docs = jax.random.normal(key_d, (n, d), dtype=jnp.float32)
+    docs /= jnp.linalg.norm(docs, axis=1, keepdims=True)
+    queries = None
+    if p.queries == "free":
+        queries = jax.random.normal(key_q, (num_queries, d), dtype=jnp.float32)
+        queries /= jnp.linalg.norm(queries, axis=1, keepdims=True)
+    temperature = jnp.float32(p.temperature) if p.learn_temperature else None
+    return Params(queries, docs, temperature)
+
+
+def host_metrics(params: Params, mask_QxN: np.ndarray, k: int) -> Metrics:
+    """As published: scores by an eager ``jnp.dot`` of host copies, top k by
+    ``argsort``; the global margin from the same scores."""
+    docs = np.asarray(jax.device_get(params.docs))
+    if params.queries is not None:
+        queries = np.asarray(jax.device_get(params.queries))
+    else:  # centroid queries, as the engine computes them (full precision)
+        weights = mask_QxN.astype(np.float32)
+        queries = np.asarray(
+            jnp.dot(weights, docs, precision=jax.lax.Precision.HIGHEST)
+        ) / weights.sum(axis=1, keepdims=True)
+    scores = np.asarray(jnp.dot(queries, docs.T))
+    top = np.argsort(-scores, axis=1)[:, :k]
+    lowest_relevant = np.where(mask_QxN, scores, np.inf).min()
+    highest_other = np.where(mask_QxN, -np.inf, scores).max()
+    return Metrics(
+        hits=int(np.take_along_axis(mask_QxN, top, axis=1).sum()),
+        margin=float(np.float32(lowest_relevant - highest_other)),
+    )
 
 
 @functools.lru_cache(maxsize=32)
-def jitted_step(learning_rate: float, temperature: float, num_pos: float):
-    """One compiled step per setting, reused across runs (and timings)."""
-    optimizer = optax.adam(learning_rate)
-    return optimizer, jax.jit(make_step(optimizer, temperature, num_pos))
+def jitted_step(protocol: Protocol, platform: str):
+    """One compiled step per protocol, reused across runs (and timings)."""
+    optimizer = make_optimizer(protocol)
+    return optimizer, jax.jit(make_step(protocol, optimizer, platform))
 
 
-def run_stepwise(settings: RunSettings, seed: int, mask_QxN: np.ndarray) -> SeedOutcome:
-    s = settings
+def run_stepwise(settings: RunSettings, seed: int, relevance: Relevance) -> SeedOutcome:
+    """One seed; ``relevance`` holds host (Q, N) and (Q, R) arrays."""
+    s, p = settings, settings.protocol
+    mask_QxN = np.asarray(relevance.mask_QxN, bool)
     num_queries, num_docs = mask_QxN.shape
     num_relevant = int(mask_QxN.sum())
-    weights_QxN, num_pos = relevance_weights(mask_QxN)
-    optimizer, step = jitted_step(s.learning_rate, s.temperature, num_pos)
-    params = init_params(seed, num_queries, num_docs, s.d)
+    platform = jax.devices()[0].platform
+    optimizer, step = jitted_step(p, platform)
+    params = published_init(seed, num_queries, num_docs, s.d, p)
     opt_state = optimizer.init(params)
+    on_device = Relevance(jnp.asarray(mask_QxN), jnp.asarray(relevance.index_QxR))
 
     best, bad_steps, last_loss = float("inf"), 0, float("nan")
-    eval_steps, eval_losses, eval_hits = [], [], []
+    steps, losses, hits, margins = [], [], [], []
     reason, steps_run = "max_steps", 0
-    for i in range(s.max_steps):
-        params, opt_state, loss = step(params, opt_state, weights_QxN)
+    for i in range(p.max_steps):
+        params, opt_state, loss = step(params, opt_state, on_device)
         last_loss, steps_run = float(loss), i + 1
-        if last_loss < best - s.min_delta:
+        if last_loss < best - p.min_delta:
             best, bad_steps = last_loss, 0
         else:
             bad_steps += 1
-        if bad_steps >= s.patience:
+        if not np.isfinite(last_loss):
+            reason = "diverged"
+            break
+        if p.early_stopping and bad_steps >= p.patience:
             reason = "early_stopped"
             break
-        if i % s.eval_every == 0 or i == s.max_steps - 1:
-            hits = host_top_k_hits(params, mask_QxN, s.k)
-            eval_steps.append(i)
-            eval_losses.append(last_loss)
-            eval_hits.append(hits)
-            if hits == num_relevant:
+        if i % p.eval_every == 0 or i == p.max_steps - 1:
+            metrics = host_metrics(params, mask_QxN, s.k)
+            steps.append(i)
+            losses.append(last_loss)
+            hits.append(metrics.hits)
+            margins.append(metrics.margin)
+            met = metrics.hits == num_relevant
+            if p.success == "margin":
+                met = metrics.margin > 0
+            if met:
                 reason = "solved"
                 break
+    temperature = params.temperature
     return build_outcome(
         seed=seed,
+        success=p.success,
         stop_reason=reason,
         steps_run=steps_run,
-        eval_steps=eval_steps,
-        eval_losses=eval_losses,
-        eval_hits=eval_hits,
-        final_hits=host_top_k_hits(params, mask_QxN, s.k),
+        eval_steps=steps,
+        eval_losses=losses,
+        eval_hits=hits,
+        eval_margins=margins,
+        best_hits=max(hits, default=-1),
+        last_eval_loss=losses[-1] if losses else float("nan"),
+        final=host_metrics(params, mask_QxN, s.k),
         last_loss=last_loss,
         best_loss=best,
+        temperature=None if temperature is None else float(temperature),
         num_queries=num_queries,
         num_relevant=num_relevant,
     )

@@ -1,0 +1,194 @@
+"""Protocols: each loss, the schedule, the learned temperature, centroid
+queries and the margin against hand computations; configs; reruns."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+import pytest
+from test_config import SCHEMA_PATH, VOCAB
+
+from free_embedding.config import ConfigError, load
+from free_embedding.job import relevance_of
+from free_embedding.losses import LOSSES
+from free_embedding.model import (
+    Params,
+    evaluate,
+    learning_rate,
+    make_matmul,
+    make_optimizer,
+    make_step,
+    query_vectors,
+)
+from free_embedding.protocol import Protocol, ProtocolError, resolve
+
+# three queries, four documents; query 2 has a single relevant document
+SCORES = np.array([[0.9, 0.1, -0.3, 0.5], [0.2, 0.8, 0.7, -0.1], [0.0, 0.3, 0.6, 0.4]])
+INDEX = np.array([[0, 3], [1, 2], [2, -1]], np.int32)
+RELEVANCE = relevance_of(INDEX, 4)
+
+
+def loss(name, **settings):
+    p = Protocol(loss=name, **settings)
+    return float(
+        LOSSES[name].value(
+            jnp.asarray(SCORES, jnp.float32), RELEVANCE, p.temperature, p
+        )
+    )
+
+
+def relevant(q):
+    return [int(j) for j in INDEX[q] if j >= 0]
+
+
+def test_infonce_by_hand():
+    total, pairs = 0.0, 0
+    for q in range(3):
+        logits = SCORES[q] / 0.1
+        log_z = math.log(sum(math.exp(x) for x in logits))
+        for j in relevant(q):
+            total += logits[j] - log_z
+            pairs += 1
+    assert loss("infonce") == pytest.approx(-total / pairs, rel=1e-6)
+
+
+def test_sigmoid_by_hand():
+    t, b, expected = 2.0, 0.1, 0.0
+    for q in range(3):
+        for j in range(4):
+            y = 1.0 if j in relevant(q) else -1.0
+            expected += math.log1p(math.exp(-y * t * (SCORES[q, j] - b)))
+    assert loss("sigmoid", temperature=t, bias=b) == pytest.approx(expected, rel=1e-6)
+
+
+def test_hinge_by_hand():
+    margin, expected = 0.3, 0.0
+    for q in range(3):
+        for r in relevant(q):
+            for i in set(range(4)) - set(relevant(q)):
+                expected += max(0.0, margin - (SCORES[q, r] - SCORES[q, i]))
+    assert loss("hinge", margin=margin) == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_schedule_warms_up_then_decays():
+    p = Protocol(schedule="warmup_cosine", learning_rate=0.01, max_steps=1000)
+    schedule = learning_rate(p)  # defaults: 5% warmup from 0.1x, cosine to 0.01x
+    assert float(schedule(0)) == pytest.approx(0.001)
+    assert float(schedule(50)) == pytest.approx(0.01)
+    assert float(schedule(525)) == pytest.approx((0.01 + 0.0001) / 2, rel=1e-4)
+    assert float(schedule(1000)) == pytest.approx(0.0001)
+    assert learning_rate(Protocol()) == 0.01  # published: the bare float
+
+
+@pytest.mark.parametrize("name,start,clamped", [("infonce", 300.0, 100.0),
+                                                 ("infonce", 1e-7, 1e-4),
+                                                 ("sigmoid", 300.0, None)])  # fmt: skip
+def test_a_learned_temperature_is_clamped_for_infonce_only(name, start, clamped):
+    p = Protocol(
+        loss=name, learn_temperature=True, temperature=start, learning_rate=1e-9
+    )
+    optimizer = make_optimizer(p)
+    params = Params(jnp.eye(3, 4), jnp.eye(4), jnp.float32(start))
+    step = jax.jit(make_step(p, optimizer, "cpu"))
+    new, _, _ = step(params, optimizer.init(params), RELEVANCE)
+    if clamped is None:
+        assert float(new.temperature) == pytest.approx(start)  # not clamped
+    else:
+        assert float(new.temperature) == pytest.approx(clamped)
+
+
+def test_a_centroid_query_is_the_mean_of_its_documents():
+    docs = jnp.asarray(np.random.default_rng(0).normal(size=(4, 3)), jnp.float32)
+    queries = query_vectors(
+        Params(None, docs, None), RELEVANCE, make_matmul("float32", "cpu")
+    )
+    for q in range(3):
+        mean = np.asarray(docs)[relevant(q)].mean(axis=0)
+        np.testing.assert_allclose(queries[q], mean,
+                                   rtol=1e-6)  # fmt: skip
+
+
+def test_the_margin_and_hits_equal_a_numpy_computation():
+    rng = np.random.default_rng(1)
+    queries, docs = rng.normal(size=(3, 5)), rng.normal(size=(4, 5))
+    params = Params(
+        jnp.asarray(queries, jnp.float32), jnp.asarray(docs, jnp.float32), None
+    )
+    metrics = evaluate(params, RELEVANCE, 2)
+    scores = queries.astype(np.float32) @ docs.astype(np.float32).T
+    mask = np.asarray(RELEVANCE.mask_QxN)
+    assert float(metrics.margin) == pytest.approx(
+        scores[mask].min() - scores[~mask].max(), abs=1e-6
+    )
+    top2 = np.argsort(-scores, axis=1)[:, :2]
+    assert int(metrics.hits) == int(np.take_along_axis(mask, top2, axis=1).sum())
+
+
+def test_a_protocol_inherits_the_optimizer_and_its_loss_temperature():
+    optimizer = {"learning_rate": 0.02, "temperature": 0.1, "max_steps": 500}
+    sigmoid = resolve("sig", {"loss": "sigmoid"}, optimizer)
+    assert (sigmoid.learning_rate, sigmoid.max_steps, sigmoid.temperature) == (
+        0.02,
+        500,
+        1.0,
+    )
+    assert resolve("pub", {}, optimizer) == Protocol(
+        name="pub", learning_rate=0.02, max_steps=500
+    )
+    assert (
+        resolve("hot", {"loss": "sigmoid", "temperature": 5.0}, optimizer).temperature
+        == 5.0
+    )
+
+
+BAD = [
+    ({"x": {"lr": 0.1}}, "protocols.x: unknown key 'lr'"),
+    ({"x": {"loss": "hinge", "learn_temperature": True}},
+     "protocols.x.learn_temperature: loss hinge has no temperature"),
+    ({"x": {"loss": "hinge", "bias": 0.5}},
+     "protocols.x.bias: only means something with loss: sigmoid"),
+    ({"x": {"loss": "hinge", "temperature": 2.0}},
+     "protocols.x.temperature: loss hinge has no temperature"),
+    ({"x": {"warmup_fraction": 0.1}},
+     "protocols.x.warmup_fraction: only means something with schedule: warmup_cosine"),
+    ({"a/b": {}}, "protocols: 'a/b' must match ^[A-Za-z0-9_-]+$ (it names files)"),
+    ({"x": {"loss": "cosine"}}, "protocols.x.loss: 'cosine' is not one of"),
+    ({}, "protocols: {} should be non-empty"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "protocols,message",
+    BAD,
+    ids=[m.split(":")[0] + str(i) for i, (_, m) in enumerate(BAD)],
+)
+def test_bad_protocols_fail_before_any_job_naming_the_key(protocols, message):
+    with pytest.raises(ConfigError) as error:
+        load({"protocols": protocols}, SCHEMA_PATH, None, VOCAB)
+    assert message in str(error.value)
+    with pytest.raises(ProtocolError):
+        Protocol(name="a/b")
+
+
+@pytest.mark.workflow
+def test_changing_one_protocol_reruns_its_jobs_only(tmp_path):
+    from test_workflow import TINY, planned_jobs, snakemake
+
+    fast = {"loss": "sigmoid", "learn_temperature": True, "early_stopping": False,
+            "success": "margin", "max_steps": 300}  # fmt: skip
+    config = {**TINY, "dims": [3], "seeds": [0], "search": {"grid": {3: [4, 5]}},
+              "protocols": {"published": {}, "fast": fast}}  # fmt: skip
+    snakemake(tmp_path, config=config)
+    critical = pd.read_csv(tmp_path / "results/tables/critical_n.csv")
+    assert sorted(critical["protocol"]) == ["fast", "published"]
+    assert (tmp_path / "results/runs/protocol~fast/k~2/d~3/n~5.json").exists()
+    changed = {"protocols": {"fast": {"learning_rate": 0.02}}}
+    assert planned_jobs(tmp_path, changed) == {
+        "optimize": 2, "search": 1, "aggregate": 1, "figures": 1, "all": 1
+    }  # fmt: skip
+    out = snakemake(tmp_path, "-n", "--configfile", str(tmp_path / "config.yaml"),
+                    str(tmp_path / "override.yaml")).stdout  # fmt: skip
+    assert "output: results/runs/protocol~fast" in out
+    assert "output: results/runs/protocol~published" not in out

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Run the published script's optimiser and ours side by side, bit for bit.
+
+Give it your copy of the published script (google-deepmind/limit,
+code/free_embedding_experiment.py); it is imported, not copied. For each
+(d, n, seed) it runs the published ``optimize_embeddings`` on the CPU, as the
+script intends it to be called, then this repository's fused engine and
+reference loop, and prints whether every evaluated loss and accuracy, the
+best monitored loss and the final accuracy are equal to the last bit.
+
+    python workflow/scripts/compare_published.py \\
+        --published ../limit/code/free_embedding_experiment.py \\
+        --cases 3,8,0 3,8,1 4,9,42 4,10,42 \\
+        [--reference tests/data/published_reference.json]
+
+With --reference the published numbers are written there (with the library
+versions that produced them); tests/test_published.py checks our loops
+against that file on every test run.
+
+Note: the released script's ``run_experiment_base`` passes ``device`` (and
+every command-line flag) on to ``optimize_embeddings``, which takes no such
+arguments, so each experiment of the released search raises TypeError, which
+the script catches and logs. This tool calls ``optimize_embeddings`` with
+the arguments it takes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import sys
+
+os.environ["JAX_PLATFORMS"] = "cpu"
+
+
+def load_published(path: str):
+    spec = importlib.util.spec_from_file_location("published_free_embedding", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.sample_list = lambda items, max_length=100: items  # keep every point
+    return module
+
+
+def run_published(module, d: int, n: int, seed: int) -> dict:
+    qrels = module.create_combinatorial_qrels(n=n, k=2, q_limit=None, seed=seed + 1)
+    defaults = module.DEFAULT_EXPERIMENT_PARAMS
+    data = {"qrels_dict": qrels, "device_context": module.get_device_context("cpu")}
+    metrics = module.optimize_embeddings(
+        experiment_data=data,
+        q=len(qrels), n=n, d=d, k=2, seed=seed, show_progress=False,
+        learning_rate=defaults["learning_rate"],
+        num_iterations=defaults["num_iterations"],
+        temperature=defaults["temperature"],
+        log_interval=defaults["log_interval"],
+        early_stopping_patience=defaults["early_stopping_patience"],
+        early_stopping_min_delta=defaults["early_stopping_min_delta"],
+        early_stopping_monitor_metric="loss",
+        early_stopping_restore_best_weights=False,
+    )  # fmt: skip
+    keys = ("best_loss_monitored", "final_loss", "final_accuracy",
+            "max_accuracy_observed", "losses", "accuracies")  # fmt: skip
+    return {key: metrics[key] for key in keys}
+
+
+def as_published(outcome) -> dict:
+    """Our outcome in the published script's terms."""
+    return {
+        "best_loss_monitored": outcome.best_loss,
+        "final_loss": outcome.final_loss,
+        "final_accuracy": outcome.final_accuracy,
+        "max_accuracy_observed": outcome.max_accuracy_observed,
+        "losses": list(outcome.curve_losses),
+        "accuracies": list(outcome.curve_accuracies),
+    }
+
+
+def ours(d: int, n: int, seed: int) -> tuple[dict, dict]:
+    """(fused engine, reference loop), both in the published script's terms."""
+    import jax
+
+    from free_embedding.engine import Engine
+    from free_embedding.job import seed_relevance
+    from free_embedding.settings import RunSettings
+    from free_embedding.stepwise import run_stepwise
+
+    settings = RunSettings(d=d, n=n, seeds=(seed,), device="cpu")
+    relevance = seed_relevance(settings)
+    (fused,), _ = Engine(settings, relevance, jax.devices("cpu")[0]).run()
+    return as_published(fused), as_published(run_stepwise(settings, seed, relevance))
+
+
+def versions() -> dict:
+    return {
+        p: importlib.metadata.version(p) for p in ("jax", "jaxlib", "optax", "numpy")
+    }
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--published", required=True, help="free_embedding_experiment.py")
+    named = ["3,8,0", "3,8,1", "4,9,42", "4,10,42"]  # the cases the README cites
+    p.add_argument("--cases", nargs="+", default=named,
+                   help="d,n,seed triples (default: %(default)s)")  # fmt: skip
+    p.add_argument("--reference", help="write the published numbers here (JSON)")
+    args = p.parse_args(argv)
+    try:
+        cases = [tuple(int(x) for x in case.split(",")) for case in args.cases]
+        assert all(len(case) == 3 for case in cases)
+    except (ValueError, AssertionError):
+        p.error("argument --cases: each case is d,n,seed, e.g. 4,9,42")
+    if not os.path.isfile(args.published):
+        p.error(f"argument --published: {args.published} is not a file")
+    module = load_published(args.published)
+    print(
+        f"{'d':>3} {'n':>3} {'seed':>5} {'published best loss':>20} "
+        f"{'engine':>7} {'loop':>5}"
+    )
+    reference, exact = [], True
+    for d, n, seed in cases:
+        published = run_published(module, d, n, seed)
+        fused, loop = ours(d, n, seed)
+        same = (fused == published, loop == published)
+        exact &= all(same)
+        marks = ["exact" if ok else "DIFF" for ok in same]
+        print(f"{d:>3} {n:>3} {seed:>5} {published['best_loss_monitored']:>20.12g} "
+              f"{marks[0]:>7} {marks[1]:>5}", flush=True)  # fmt: skip
+        reference.append({"d": d, "n": n, "seed": seed, **published})
+    if args.reference:
+        from free_embedding.files import write_json_atomic
+
+        write_json_atomic(args.reference, {
+            "made_by": "workflow/scripts/compare_published.py",
+            "published": "google-deepmind/limit code/free_embedding_experiment.py",
+            "platform": "cpu", "versions": versions(), "cases": reference,
+        })  # fmt: skip
+    return 0 if exact else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

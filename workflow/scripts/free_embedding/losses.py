@@ -1,0 +1,70 @@
+"""The losses a protocol can train with, keyed by their config name.
+
+Each takes the (Q, N) scores s = q . d, the relevance, the temperature t (a
+float, or a traced scalar when it is learned) and the protocol. Adding a loss
+means adding it here, to the schema's ``loss`` enum and to a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+
+class Relevance(NamedTuple):
+    """Which documents each query should retrieve, in the two forms the
+    losses need: a (Q, N) boolean mask and (Q, R) indices padded with -1."""
+
+    mask_QxN: jax.Array
+    index_QxR: jax.Array
+
+
+class Loss(NamedTuple):
+    start_temperature: float | None  # None: the loss has no temperature
+    value: Callable
+
+
+def infonce(scores_QxN, relevance: Relevance, temperature, protocol):
+    """Minus the mean log-softmax probability of the relevant pairs, over all
+    documents, with logits s / t: the published loss, op for op (the mask
+    converted and counted inside, as the published script does)."""
+    logits_QxN = scores_QxN / temperature
+    log_probs_QxN = jax.nn.log_softmax(logits_QxN, axis=1)
+    mask_QxN = relevance.mask_QxN.astype(log_probs_QxN.dtype)
+    num_pos = jnp.sum(mask_QxN)
+    return -jnp.sum(log_probs_QxN * mask_QxN) / jnp.maximum(num_pos, 1.0)
+
+
+def sigmoid(scores_QxN, relevance: Relevance, temperature, protocol):
+    """Sum over every (query, document) pair of softplus(-y t (s - b)),
+    y = +1 for a relevant pair and -1 otherwise (arXiv 2605.23556)."""
+    labels_QxN = jnp.where(relevance.mask_QxN, 1.0, -1.0)
+    return jnp.sum(
+        jax.nn.softplus(-labels_QxN * temperature * (scores_QxN - protocol.bias))
+    )
+
+
+def hinge(scores_QxN, relevance: Relevance, temperature, protocol):
+    """Sum over every (query, relevant, irrelevant) triple of
+    max(0, margin - (s_rel - s_irr)) (arXiv 2601.20844)."""
+    index_QxR = relevance.index_QxR
+    valid_QxR = index_QxR >= 0
+    relevant_QxR = jnp.take_along_axis(scores_QxN, jnp.maximum(index_QxR, 0), axis=1)
+    gaps_QxRxN = relevant_QxR[:, :, None] - scores_QxN[:, None, :]
+    terms_QxRxN = jax.nn.relu(protocol.margin - gaps_QxRxN)
+    counted = valid_QxR[:, :, None] & ~relevance.mask_QxN[:, None, :]
+    return jnp.sum(jnp.where(counted, terms_QxRxN, 0.0))
+
+
+LOSSES = {
+    "infonce": Loss(start_temperature=0.1, value=infonce),
+    "sigmoid": Loss(start_temperature=1.0, value=sigmoid),
+    "hinge": Loss(start_temperature=None, value=hinge),
+}
+# A learned InfoNCE temperature stays in this range, as in the paper's code;
+# a learned sigmoid temperature is not clamped (it grows past 100 on its way
+# to a positive margin).
+TEMPERATURE_RANGE = {"infonce": (1e-4, 100.0)}

@@ -1,0 +1,201 @@
+"""An optimisation protocol: one value that the engine, the reference loop and
+the command line receive. Its defaults are the published protocol.
+
+The variants come from the 2026 follow-ups of the LIMIT paper: a sigmoid loss
+with a learned temperature, a warmup + cosine schedule and success by a
+positive global margin (arXiv 2605.23556), and centroid queries trained with a
+pairwise hinge loss (arXiv 2601.20844). A loss plugs in through ``losses.py``;
+this module only says which settings exist and which combinations make sense.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from .losses import LOSSES
+
+SCHEDULES = ("constant", "warmup_cosine")
+QUERIES = ("free", "centroid")
+SUCCESS = ("top_k", "margin")
+# default: JAX's own (float32 on a CPU, TF32 on NVIDIA Ampere and newer, as in
+# the published runs); float32, tf32, bf16: every operand of every matmul of
+# the loss and its gradient in that format, float32 accumulation, on every backend.
+PRECISIONS = ("default", "float32", "tf32", "bf16")
+NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How free embeddings are optimised; the defaults are the published ones."""
+
+    name: str = "published"
+    loss: str = "infonce"
+    learning_rate: float = 0.01
+    temperature: float | None = None  # None: the loss's own start (InfoNCE 0.1)
+    learn_temperature: bool = False
+    bias: float = 0.0  # sigmoid only
+    margin: float = 0.1  # hinge only
+    schedule: str = "constant"
+    warmup_fraction: float = 0.05  # warmup_cosine only
+    start_factor: float = 0.1
+    final_ratio: float = 0.01
+    queries: str = "free"
+    normalize: bool = True
+    early_stopping: bool = True
+    patience: int = 1000
+    min_delta: float = 1e-5
+    max_steps: int = 100_000
+    eval_every: int = 50
+    success: str = "top_k"
+    precision: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.temperature is None and LOSSES.get(self.loss):
+            start = LOSSES[self.loss].start_temperature
+            object.__setattr__(self, "temperature", start)
+        errors = protocol_errors(self)
+        if errors:
+            raise ProtocolError(errors)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def options(self) -> list[str]:
+        """As ``key=value`` words for ``optimize.py --protocol``."""
+        return [f"{k}={_word(v)}" for k, v in self.to_dict().items()]
+
+
+class ProtocolError(ValueError):
+    """Invalid settings; ``errors`` maps each setting to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Protocol)}
+CHOICES = {"loss": tuple(LOSSES), "schedule": SCHEDULES, "queries": QUERIES,
+           "success": SUCCESS, "precision": PRECISIONS}  # fmt: skip
+# settings that mean something only with one choice of another
+ONLY_WITH = {
+    "bias": ("loss", "sigmoid"),
+    "margin": ("loss", "hinge"),
+    "warmup_fraction": ("schedule", "warmup_cosine"),
+    "start_factor": ("schedule", "warmup_cosine"),
+    "final_ratio": ("schedule", "warmup_cosine"),
+}
+LIMITS = {"max_steps": 10**9, "patience": 10**9, "eval_every": 10**9}
+
+
+def _word(value) -> str:
+    return (
+        "null"
+        if value is None
+        else str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+    )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def protocol_errors(p: Protocol) -> dict[str, str]:
+    """Every problem with ``p``, keyed by setting."""
+    errors: dict[str, str] = {}
+    if not isinstance(p.name, str) or not NAME.fullmatch(p.name):
+        errors["name"] = (
+            f"must be letters, digits, - or _ (a path segment), got {p.name!r}"
+        )
+    for name, allowed in CHOICES.items():
+        if getattr(p, name) not in allowed:
+            errors[name] = (
+                f"must be one of {', '.join(allowed)}, got {getattr(p, name)!r}"
+            )
+    for name in ("learn_temperature", "normalize", "early_stopping"):
+        if not isinstance(getattr(p, name), bool):
+            errors[name] = f"must be true or false, got {getattr(p, name)!r}"
+    for name, limit in LIMITS.items():
+        value = getattr(p, name)
+        if not _is_int(value) or not 1 <= value <= limit:
+            errors[name] = f"must be an integer in 1..{limit:,}, got {value!r}"
+    positive = ["learning_rate", "margin", "start_factor"]
+    if LOSSES.get(p.loss) and LOSSES[p.loss].start_temperature is not None:
+        positive.append("temperature")
+    for name in positive:
+        value = getattr(p, name)
+        if not _is_number(value) or not 0 < value < float("inf"):
+            errors[name] = f"must be a positive finite number, got {value!r}"
+    for name in ("bias",):
+        if not _is_number(p.bias) or abs(p.bias) == float("inf") or p.bias != p.bias:
+            errors[name] = f"must be a finite number, got {p.bias!r}"
+    for name in ("min_delta", "final_ratio"):
+        value = getattr(p, name)
+        if not _is_number(value) or not 0 <= value < float("inf"):
+            errors[name] = f"must be a finite number >= 0, got {value!r}"
+    if not _is_number(p.warmup_fraction) or not 0 <= p.warmup_fraction < 1:
+        errors["warmup_fraction"] = f"must be in [0, 1), got {p.warmup_fraction!r}"
+    loss = LOSSES.get(p.loss)
+    if loss is not None and loss.start_temperature is None:
+        if p.learn_temperature:
+            errors["learn_temperature"] = f"loss {p.loss} has no temperature to learn"
+        if p.temperature is not None:
+            errors["temperature"] = f"loss {p.loss} has no temperature"
+    return errors
+
+
+def unused_settings(given: dict, p: Protocol) -> dict[str, str]:
+    """Settings written for a protocol that its other choices ignore."""
+    errors = {}
+    for name, (key, value) in ONLY_WITH.items():
+        if name in given and getattr(p, key) != value:
+            errors[name] = (
+                f"only means something with {key}: {value}, not {getattr(p, key)}"
+            )
+    return errors
+
+
+def resolve(name: str, overrides: dict, optimizer: dict) -> Protocol:
+    """A protocol of the config: ``optimizer`` settings under ``overrides``.
+
+    A protocol whose loss differs from InfoNCE starts from that loss's own
+    temperature unless it sets one (``optimizer.temperature`` is InfoNCE's).
+    """
+    unknown = sorted(set(overrides) - set(FIELDS) | ({"name"} & set(overrides)))
+    if unknown:
+        raise ProtocolError({k: "is not a protocol setting" for k in unknown})
+    settings = {**optimizer, **overrides, "name": name}
+    loss = settings.get("loss", "infonce")
+    if loss != "infonce" and "temperature" not in overrides:
+        settings["temperature"] = None
+    protocol = Protocol(**settings)
+    errors = unused_settings(overrides, protocol)
+    if errors:
+        raise ProtocolError(errors)
+    return protocol
+
+
+def parse_options(words: list[str]) -> dict:
+    """``["loss=sigmoid", "learn_temperature=true"]`` -> typed settings."""
+    settings = {}
+    for word in words:
+        key, sep, text = word.partition("=")
+        if not sep or key not in FIELDS:
+            known = ", ".join(FIELDS)
+            raise ProtocolError(
+                {key or word: f"expected KEY=VALUE with a key of: {known}"}
+            )
+        value = yaml.safe_load(text) if text else None
+        if isinstance(value, str) and re.fullmatch(r"[-+]?[\d.]+[eE][-+]?\d+", value):
+            value = float(value)
+        settings[key] = value
+    return settings
