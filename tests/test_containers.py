@@ -20,7 +20,7 @@ from conftest import ROOT
 pytestmark = pytest.mark.containers
 IMAGE = "free-embedding/jax-cpu:0.10.2"
 JOB = ["--d", "3", "--n", "8", "--seeds", "0", "1", "--device", "cpu",
-       "--max-steps", "3000", "--patience", "300"]  # fmt: skip
+       "--protocol", "max_steps=3000", "patience=300"]  # fmt: skip
 
 
 def unavailable(reason: str):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -35,10 +36,9 @@ def test_writes_one_complete_result_json(tmp_path):
         doc["parameters"] | {"d": 4, "n": 6, "k": 2, "seeds": [0, 1]}
         == doc["parameters"]
     )
-    assert (
-        doc["parameters"]["learning_rate"] == 0.01
-        and doc["parameters"]["patience"] == 1000
-    )
+    protocol = doc["parameters"]["protocol"]
+    assert protocol["name"] == "published" and protocol["learning_rate"] == 0.01
+    assert protocol["patience"] == 1000 and protocol["precision"] == "default"
     assert doc["metrics"]["any_solved"] and doc["metrics"]["seeds_solved"] == [0, 1]
     for seed in doc["metrics"]["seeds"]:
         assert seed["solved"] and seed["stop_reason"] == "solved"
@@ -54,8 +54,10 @@ def test_writes_one_complete_result_json(tmp_path):
         doc["timing"]["compile_seconds"] > 0 and doc["timing"]["steps_per_second"] > 0
     )
     env = doc["environment"]
-    assert env["backend"] == "cpu" and env["precision"] == "float32" and env["jax"]
+    assert env["backend"] == "cpu" and env["precision"] == "default" and env["jax"]
+    assert env["matmul"].startswith("float32")
     assert os.listdir(out.parent) == ["n~6.json"]
+    assert out.stat().st_mode & 0o777 == 0o666 & ~current_umask()
 
 
 def test_optimises_a_qrels_file(tmp_path):
@@ -74,6 +76,28 @@ def test_optimises_a_qrels_file(tmp_path):
     assert doc["metrics"]["seeds"][0]["num_queries"] == 7
 
 
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_protocol_of_ones_own(tmp_path):
+    out = tmp_path / "sigmoid.json"
+    done = optimize("--d", 4, "--n", 6, "--seeds", 0, "--device", "cpu", "--protocol",
+                    "name=sigmoid", "loss=sigmoid", "learn_temperature=true",
+                    "schedule=warmup_cosine", "max_steps=3000", "min_delta=1e-6",
+                    "success=margin", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = load_run(str(out))
+    protocol = doc["parameters"]["protocol"]
+    assert (protocol["loss"], protocol["temperature"]) == ("sigmoid", 1.0)
+    assert protocol["min_delta"] == 1e-6 and protocol["success"] == "margin"
+    seed = doc["metrics"]["seeds"][0]
+    assert seed["temperature"] != 1.0 and "sigmoid d=4" in done.stderr
+    assert seed["solved"] == (seed["final_margin"] > 0)
+
+
 BAD = [
     (["--d", 4, "--n", 6, "--k", 0], "--k", "must be >= 1"),
     (["--d", 4, "--n", 6, "--k", 6], "--k", "smaller than n"),
@@ -81,12 +105,17 @@ BAD = [
     (["--d", 4, "--n", 1, "--k", 1], "--n", "at least 2"),
     (["--d", 4.5, "--n", 6], "--d", "invalid int value"),
     (["--d", 4, "--n", "ten"], "--n", "invalid int value"),
-    (["--d", 4, "--n", 6, "--max-steps", 0], "--max-steps", "positive"),
-    (["--d", 4, "--n", 6, "--learning-rate", -1], "--learning-rate", "positive"),
+    (["--d", 4, "--n", 6, "--protocol", "max_steps=0"], "max_steps", "integer in 1.."),
+    (["--d", 4, "--n", 6, "--protocol", "learning_rate=-1"], "learning_rate", "posit"),
+    (["--d", 4, "--n", 6, "--protocol", "loss=cosine"], "loss", "one of infonce"),
+    (["--d", 4, "--n", 6, "--protocol", "colour=red"], "colour", "KEY=VALUE"),
+    (["--d", 4, "--n", 6, "--protocol", "loss=hinge", "learn_temperature=true"],
+     "learn_temperature", "no temperature"),
+    (["--d", 4, "--n", 6, "--seeds", 2**31], "--seeds", "0..2147483647"),
     (["--d", 4, "--n", 6, "--device", "tpu"], "--device", "invalid choice"),
-    (["--d", 4, "--n", 60000, "--k", 2], "--n", "GiB"),
+    (["--d", 4, "--n", 200000], "--max-queries", "GiB"),
     (["--d", 4], "--n", "required"),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -99,6 +128,48 @@ def test_bad_input_is_named_and_leaves_no_file(tmp_path, args, name, message):
     assert name in done.stderr and message in done.stderr, done.stderr
     assert done.stderr.count("error") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_memory_advice_works(tmp_path):
+    """The advice for a job that cannot fit names a --max-queries that runs,
+    and that run lists no more than its sample (no n x n array on the way)."""
+    done = optimize("--d", 4, "--n", 200000, "--device", "cpu", "--out", tmp_path / "x")
+    advice = re.search(r"--max-queries (\d+)", done.stderr)
+    assert done.returncode == 2 and advice, done.stderr
+    out = tmp_path / "capped.json"
+    cap = min(int(advice[1]), 10)
+    capped = optimize("--d", 4, "--n", 200000, "--device", "cpu", "--max-queries",
+                      cap, "--protocol", "max_steps=3", "--out", out)  # fmt: skip
+    assert capped.returncode == 0, capped.stderr
+    assert load_run(str(out))["metrics"]["seeds"][0]["num_queries"] == 10
+
+
+@pytest.mark.parametrize("target", ["a directory", "under a file"])
+def test_an_unwritable_out_fails_before_any_work(tmp_path, target):
+    """Checked before optimising (the old CLI failed after the whole run)."""
+    out = tmp_path / "out.json"
+    if target == "a directory":
+        out.mkdir()
+    else:  # no one, root included, can make a file inside a file
+        (tmp_path / "file").write_text("")
+        out = tmp_path / "file" / "out.json"
+    started = time.monotonic()
+    done = optimize("--d", 4, "--n", 6, "--out", out)
+    assert done.returncode == 2 and "argument --out: cannot write" in done.stderr
+    assert "Traceback" not in done.stderr and time.monotonic() - started < 30
+
+
+def test_a_qrels_file_must_agree_with_k(tmp_path):
+    qrels = tmp_path / "triples.npz"
+    save_qrels(str(qrels), Qrels(np.array([[0, 1, 2], [1, 2, 3]], np.int32), 5, "hand"))
+    out = tmp_path / "r.json"
+    done = optimize("--d", 3, "--qrels", qrels, "--k", 2, "--out", out)
+    assert done.returncode == 2 and "argument --k: 2" in done.stderr
+    assert "[3] relevant documents" in done.stderr and not out.exists()
+    corrupt = tmp_path / "bad.npz"
+    corrupt.write_bytes(b"no zip")
+    done = optimize("--d", 3, "--qrels", corrupt, "--out", out)
+    assert "not a readable .npz" in done.stderr and "pickle" not in done.stderr
 
 
 @pytest.mark.skipif(has_gpu(), reason="a GPU is present, so --device gpu is valid here")

@@ -4,13 +4,15 @@ import math
 import numpy as np
 import pytest
 
-from free_embedding.job import seed_masks
+from free_embedding.job import seed_relevance
 from free_embedding.qrels import (
     Qrels,
+    combination_at,
     combinations_qrels,
     load_qrels,
     relevance_mask,
     sample_query_indices,
+    sampled_combinations,
     save_qrels,
 )
 from free_embedding.settings import RunSettings
@@ -49,18 +51,31 @@ def test_query_cap_follows_the_published_sampling():
 def test_capped_masks_are_per_seed_and_reproducible():
     settings = RunSettings(d=3, n=10, seeds=(0, 1), max_queries=12)
     qrels = combinations_qrels(10, 2)
-    masks = seed_masks(settings, qrels)
+    masks = seed_relevance(settings, qrels).mask_QxN
     assert masks.shape == (2, 12, 10)
     assert (masks.sum(axis=2) == 2).all()
     assert not np.array_equal(masks[0], masks[1])
-    assert np.array_equal(masks, seed_masks(settings, qrels))
+    assert np.array_equal(masks, seed_relevance(settings, qrels).mask_QxN)
     picked = qrels.relevant[sample_query_indices(45, 12, seed=1)]
     assert np.array_equal(masks[1], relevance_mask(picked, 10))
+    # without a qrels file the sample is drawn without listing every subset
+    assert np.array_equal(seed_relevance(settings).mask_QxN, masks)
 
 
 def test_uncapped_masks_are_shared():
-    masks = seed_masks(RunSettings(d=3, n=6, seeds=(0, 1, 2)), combinations_qrels(6, 2))
-    assert masks.shape == (15, 6)
+    relevance = seed_relevance(RunSettings(d=3, n=6, seeds=(0, 1, 2)))
+    assert relevance.mask_QxN.shape == (15, 6) and relevance.index_QxR.shape == (15, 2)
+
+
+@pytest.mark.parametrize("n,k", [(7, 2), (9, 3), (6, 4), (5, 1), (10, 5)])
+def test_a_subset_is_found_by_its_index_alone(n, k):
+    every = list(itertools.combinations(range(n), k))
+    assert [tuple(combination_at(n, k, i)) for i in range(len(every))] == every
+    assert sampled_combinations(n, k, np.array([3, 0])).tolist() == [
+        list(every[3]),
+        list(every[0]),
+    ]
+    assert combination_at(200_000, 2, math.comb(200_000, 2) - 1) == [199_998, 199_999]
 
 
 def test_qrels_file_round_trip(tmp_path):
@@ -75,8 +90,9 @@ def test_qrels_file_round_trip(tmp_path):
 def test_corrupt_qrels_file_is_named_in_the_error(tmp_path):
     path = tmp_path / "bad.npz"
     path.write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="bad.npz"):
+    with pytest.raises(ValueError, match="bad.npz: not a readable .npz") as error:
         load_qrels(str(path))
+    assert "pickle" not in str(error.value)  # numpy's advice would not help
     out_of_range = tmp_path / "range.npz"
     save_qrels(str(out_of_range), Qrels(np.array([[0, 5]], np.int32), 3, "hand"))
     with pytest.raises(ValueError, match="num_docs=3"):

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Optimise free embeddings for one (d, k, n) and every given seed.
 
-Example:
-    python workflow/scripts/optimize.py --d 8 --k 2 --n 30 --seeds 0 1 2 \\
+Example (the published protocol, then a sigmoid one):
+    python workflow/scripts/optimize.py --d 8 --n 30 --seeds 0 1 2 \\
         --device cpu --out results/runs/k~2/d~8/n~30.json
+    python workflow/scripts/optimize.py --d 5 --n 20 --seeds 0 --protocol \\
+        name=sigmoid loss=sigmoid learn_temperature=true schedule=warmup_cosine \\
+        early_stopping=false success=margin --out sigmoid.json
 
 Progress goes to stderr; the result JSON is written atomically to --out.
 """
@@ -11,52 +14,48 @@ Progress goes to stderr; the result JSON is written atomically to --out.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 
+from free_embedding.files import check_writable
+from free_embedding.protocol import Protocol, ProtocolError, parse_options
 from free_embedding.settings import (
     DEVICES,
     JAX_PLATFORMS,
-    PRECISIONS,
     SEED_BATCHING,
     RunSettings,
     SettingsError,
 )
 
-DEFAULTS = {
-    f.name: f.default
-    for f in dataclasses.fields(RunSettings)
-    if f.default is not dataclasses.MISSING
-}
+PUBLISHED = Protocol()
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.set_defaults(**DEFAULTS)
-
-    def option(name, help, **kw):
-        default = DEFAULTS.get(name.lstrip("-").replace("-", "_"))
-        p.add_argument(name, help=f"{help} (default: {default})", **kw)
-
-    option("--d", "embedding dimension", type=int, required=True)
-    option("--k", "relevant documents per query, the top-k", type=int)
-    option("--n", "documents; taken from --qrels when given", type=int)
-    option("--qrels", "qrels .npz to optimise instead of all k-subsets of n")
-    option("--seeds", "seeds, all run in one batched program", type=int, nargs="+")
-    option("--learning-rate", "Adam learning rate", type=float)
-    option("--temperature", "InfoNCE temperature", type=float)
-    option("--max-steps", "step limit", type=int)
-    option("--patience", "early-stopping patience, in steps", type=int)
-    option("--min-delta", "early-stopping minimum loss improvement", type=float)
-    option("--eval-every", "steps between top-k evaluations", type=int)
-    option("--max-queries", "cap on queries, sampled per seed", type=int)
-    option("--device", "where to run", choices=DEVICES)
-    option("--precision", "matmul precision on GPU", choices=PRECISIONS)
-    option("--seed-batching", "seeds at once (vmap) or in turn", choices=SEED_BATCHING)
-    option("--out", "result JSON path", required=True)
+    p.add_argument("--d", type=int, required=True, help="embedding dimension")
+    p.add_argument("--k", type=int, help="relevant documents per query, the top-k "
+                   "(default: that of --qrels, else 2)")  # fmt: skip
+    p.add_argument("--n", type=int, help="documents; taken from --qrels when given")
+    p.add_argument("--qrels", help="qrels .npz to optimise instead of all k-subsets")
+    p.add_argument("--seeds", type=int, nargs="+", default=[42],
+                   help="seeds, run in one compiled program (default: 42)")  # fmt: skip
+    defaults = " ".join(PUBLISHED.options()[1:])
+    p.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE",
+                   help=f"settings over the published ones: {defaults}")  # fmt: skip
+    p.add_argument("--max-queries", type=int, help="a sample of queries per seed")
+    p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="where to run; gpu never falls back (default: auto)",
+    )
+    p.add_argument("--seed-batching", choices=SEED_BATCHING, default="auto",
+                   help="seeds at once (vmap) or in turn (default: auto)")  # fmt: skip
+    p.add_argument("--deterministic", action="store_true",
+                   help="deterministic GPU kernels (slower; see README)")  # fmt: skip
+    p.add_argument("--out", required=True, help="result JSON path")
     args = p.parse_args(argv)
     if args.qrels is None and args.n is None:
         p.error("argument --n: required unless --qrels is given")
@@ -64,40 +63,67 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def settings_from(args, qrels) -> RunSettings:
+    """RunSettings from the arguments; errors name the argument."""
+    fail = args.parser.error
+    k = args.k if args.k is not None else 2
+    if qrels is not None:
+        counts = set((qrels.relevant >= 0).sum(axis=1).tolist())
+        if args.k is None and len(counts) == 1:
+            k = counts.pop()
+        elif counts != {k}:
+            fail(f"argument --k: {k}, but the queries of {args.qrels} have "
+                 f"{sorted(counts)} relevant documents each")  # fmt: skip
+        if args.n not in (None, qrels.num_docs):
+            fail(f"argument --n: {args.n} != the {qrels.num_docs} documents of "
+                 f"{args.qrels}")  # fmt: skip
+    try:
+        protocol = Protocol(**parse_options(args.protocol))
+    except (ProtocolError, TypeError) as err:
+        errors = getattr(err, "errors", {"protocol": str(err)})
+        key, message = next(iter(errors.items()))
+        fail(f"argument --protocol: {key}: {message}")
+    try:
+        return RunSettings(
+            d=args.d, n=qrels.num_docs if qrels else args.n, k=k,
+            seeds=tuple(args.seeds), protocol=protocol, max_queries=args.max_queries,
+            device=args.device, seed_batching=args.seed_batching,
+            deterministic=args.deterministic,
+        )  # fmt: skip
+    except SettingsError as err:
+        name, message = next(iter(err.errors.items()))
+        fail(f"argument --{name.replace('_', '-')}: {message}")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.device in JAX_PLATFORMS:  # before JAX starts
         os.environ["JAX_PLATFORMS"] = JAX_PLATFORMS[args.device]
-    from free_embedding.devices import DeviceError
-    from free_embedding.job import run_job
-    from free_embedding.progress import ProgressReporter
+    if args.deterministic:
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
     from free_embedding.qrels import load_qrels
-    from free_embedding.results import write_json_atomic
 
     try:
         qrels = load_qrels(args.qrels) if args.qrels else None
-    except (ValueError, OSError) as err:
+    except ValueError as err:
         args.parser.error(f"argument --qrels: {err}")
-    if qrels is not None and args.n not in (None, qrels.num_docs):
-        args.parser.error(
-            f"argument --n: {args.n} != the {qrels.num_docs} documents of {args.qrels}"
-        )
+    settings = settings_from(args, qrels)
     try:
-        settings = RunSettings(
-            d=args.d, n=qrels.num_docs if qrels else args.n, k=args.k,
-            seeds=tuple(args.seeds), learning_rate=args.learning_rate,
-            temperature=args.temperature, max_steps=args.max_steps,
-            patience=args.patience, min_delta=args.min_delta,
-            eval_every=args.eval_every, max_queries=args.max_queries,
-            device=args.device, precision=args.precision,
-            seed_batching=args.seed_batching,
-        )  # fmt: skip
-    except SettingsError as err:
-        name, message = next(iter(err.errors.items()))
-        args.parser.error(f"argument --{name.replace('_', '-')}: {message}")
-    label = f"d={settings.d} k={settings.k} n={settings.n}"
+        check_writable(args.out)
+    except OSError as err:
+        reason = err.strerror or str(err)
+        args.parser.error(f"argument --out: cannot write {args.out}: {reason}")
+
+    from free_embedding.devices import DeviceError
+    from free_embedding.files import write_json_atomic
+    from free_embedding.job import run_job
+    from free_embedding.progress import ProgressReporter
+
+    s = settings
+    label = f"{s.protocol.name} d={s.d} k={s.k} n={s.n}"
     try:
-        with ProgressReporter(label, settings.max_steps) as report:
+        with ProgressReporter(label, s.protocol.max_steps) as report:
             document = run_job(settings, qrels, on_progress=report)
     except DeviceError as err:
         print(f"optimize.py: error: {err}", file=sys.stderr)

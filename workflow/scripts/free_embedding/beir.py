@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .files import write_json_atomic, write_text_atomic
 from .limit_data import Dataset, document_text, query_text
-from .qrels import Qrels, save_qrels
-from .results import write_json_atomic, write_text_atomic
+from .qrels import Qrels, dataset_source, save_qrels
 
 FILES = ("corpus.jsonl", "queries.jsonl", "qrels.jsonl", "qrels/test.tsv", "qrels.npz")
 
@@ -46,7 +46,9 @@ def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
     spec = dataset.spec
     save_qrels(
         str(folder / "qrels.npz"),
-        Qrels(dataset.relevant.astype("int32"), spec.documents, f"dataset {spec.name}"),
+        Qrels(
+            dataset.relevant.astype("int32"), spec.documents, dataset_source(spec.name)
+        ),
     )
     manifest = {
         **spec.__dict__,

@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
+from .protocol import Protocol, ProtocolError, resolve
 
 # YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -113,6 +114,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "type" and isinstance(value, float):
         if error.validator_value == "integer" and value.is_integer():
             return f"{where}: {value!r} must be written as an integer ({int(value)})"
+    if error.validator == "pattern":
+        return f"{where}: {value!r} must match {error.validator_value} (it names files)"
     if error.validator in ("oneOf", "anyOf"):
         meaning = error.schema.get("description", "")
         return f"{where}: {value!r} is not valid here ({meaning})"
@@ -162,7 +165,20 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
     for name, settings in config["datasets"].items():
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+    for name, overrides in config["protocols"].items():
+        try:
+            resolve(name, overrides, config["optimizer"])
+        except ProtocolError as err:
+            errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
     return errors
+
+
+def protocols(config: dict) -> dict[str, Protocol]:
+    """Every protocol of a checked config, by name."""
+    return {
+        name: resolve(name, overrides, config["optimizer"])
+        for name, overrides in config["protocols"].items()
+    }
 
 
 def load(overrides: dict, schema_path: str, base_path: str | None, vocab_dir: str):

@@ -9,11 +9,22 @@ import platform
 
 import jax
 
-from .memory import required_bytes
+from .memory import bytes_per_query, cpu_job_limit, required_bytes
 
 
 class DeviceError(RuntimeError):
     """The requested device cannot run the job."""
+
+
+# What each precision setting ran, per backend (recorded in every result).
+MATMUL = {
+    ("default", "cpu"): "float32 (JAX's default on a CPU)",
+    ("default", "gpu"): "JAX's default: TF32 on NVIDIA Ampere and newer, else float32",
+    ("default", "any"): "JAX's default for this backend",
+    ("float32", "any"): "float32 operands and accumulation",
+    ("tf32", "any"): "operands rounded to TF32, float32 accumulation",
+    ("bf16", "any"): "operands rounded to bfloat16, float32 accumulation",
+}
 
 
 def _devices(platform_name: str) -> list[jax.Device]:
@@ -63,36 +74,63 @@ def resolve_device(choice: str) -> jax.Device:
     return gpus[0] if gpus else jax.devices("cpu")[0]
 
 
-def free_bytes(device: jax.Device) -> int | None:
-    """Bytes the device can still allocate; None when unknown."""
-    stats = device.memory_stats() if device.platform != "cpu" else None
-    if stats and "bytes_limit" in stats:
-        return int(stats["bytes_limit"] - stats.get("bytes_in_use", 0))
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
+def device_limit(device: jax.Device) -> tuple[int | None, str]:
+    """The bytes a job may use on ``device``, and what sets that limit.
+
+    A GPU's own allocator statistics, when it reports any; without them the
+    GPU cannot be checked (host memory says nothing about it). A CPU job's
+    limit is its cgroup's, SLURM's or the host's, whichever is smallest.
+    """
+    if device.platform == "cpu":
+        return cpu_job_limit()
+    stats = device.memory_stats() or {}
+    if "bytes_limit" not in stats:
+        return None, f"the {device.platform} device reports no memory statistics"
+    free = int(stats["bytes_limit"] - stats.get("bytes_in_use", 0))
+    return free, f"the free memory of {device.device_kind}"
 
 
-def check_fits(device: jax.Device, num_seeds: int, num_queries: int, num_docs: int):
-    """Raise DeviceError, saying how much is needed, when the job cannot fit."""
-    need = required_bytes(num_seeds, num_queries, num_docs)
-    have = free_bytes(device)
-    if have is not None and need > have:
-        raise DeviceError(
-            f"{num_queries:,} queries x {num_docs:,} documents x {num_seeds} "
-            f"seed(s) needs about {need / 2**30:.1f} GiB for the logits and their "
-            f"gradients, but the {device.platform} device has "
-            f"{have / 2**30:.1f} GiB free. Lower --n, cap the queries with "
-            "--max-queries, or run fewer seeds per job."
+def check_fits(
+    device: jax.Device,
+    seeds_in_flight: int,
+    num_queries: int,
+    num_docs: int,
+    d: int,
+    per_query: int,
+    total_queries: int,
+) -> str | None:
+    """Raise DeviceError, with advice that works, when the job cannot fit.
+
+    Returns a note when the device's memory cannot be checked.
+    """  # fmt: skip
+    have, source = device_limit(device)
+    if have is None:
+        return f"memory not checked: {source}"
+    need = required_bytes(seeds_in_flight, num_queries, num_docs, d, per_query)
+    if need <= have:
+        return None
+    gib = 2**30
+    per_query_bytes = bytes_per_query(seeds_in_flight, num_docs, d, per_query)
+    fits = (have - required_bytes(seeds_in_flight, 0, num_docs, d, per_query)) // max(
+        per_query_bytes, 1
+    )
+    if fits >= 1:
+        advice = (
+            f"at most {fits:,} queries fit: add --max-queries {fits} (a "
+            f"sample of the {total_queries:,}), or run fewer seeds at once"
         )
+    else:
+        advice = f"not even one query of {num_docs:,} documents fits: lower --n"
+    raise DeviceError(
+        f"{num_queries:,} queries x {num_docs:,} documents x {seeds_in_flight} "
+        f"seed(s) at once need about {need / gib:.1f} GiB, but {source} is "
+        f"{have / gib:.1f} GiB; {advice}."
+    )
 
 
-def environment(device: jax.Device, precision: str, seed_batching: str) -> dict:
+def environment(
+    device: jax.Device, precision: str, seed_batching: str, deterministic: bool
+) -> dict:
     """Versions, hardware and numeric settings that produced a result."""
     versions = {}
     for package in ("jax", "jaxlib", "optax", "numpy"):
@@ -106,7 +144,10 @@ def environment(device: jax.Device, precision: str, seed_batching: str) -> dict:
         "backend": device.platform,
         "device_kind": device.device_kind,
         "precision": precision,
+        "matmul": MATMUL.get((precision, device.platform), MATMUL[precision, "any"]),
         "seed_batching": seed_batching,
+        "deterministic_gpu_ops": deterministic,
+        "xla_flags": os.environ.get("XLA_FLAGS"),
         "hostname": platform.node(),
         # where a scheduler placed the job (None when run by hand)
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),

@@ -9,9 +9,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .fit import PAPER_REPORTED, cubic_fit, evaluate  # noqa: E402
+from .fit import (  # noqa: E402
+    EXTRAPOLATE_D,
+    PAPER_REPORTED,
+    bootstrap,
+    cubic_fit,
+    evaluate,
+    extrapolation_refused,
+)
 from .search import PAPER_CUBIC  # noqa: E402
-from .tables import per_seed_critical_n  # noqa: E402
+
+STYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "^", "D", "v", "P", "X"]
 
 
 def _seeds_label(runs: pd.DataFrame) -> str:
@@ -25,37 +34,45 @@ def _save(fig, paths: list[str], dpi: int) -> None:
     plt.close(fig)
 
 
+def _note(ax, text: str) -> None:
+    ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "grey"})  # fmt: skip
+
+
 def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
-    """Max top-k accuracy against n, a line per d, seeds as a band."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (k, d), group in runs.groupby(["k", "d"]):
-        by_n = group.groupby("n")["max_accuracy"]
-        n = by_n.max().index
-        (line,) = ax.plot(n, by_n.max(), marker="o", ms=3, label=f"d={d}, k={k}")
-        ax.fill_between(n, by_n.min(), by_n.max(), color=line.get_color(), alpha=0.2)
-        row = critical[(critical["k"] == k) & (critical["d"] == d)]
-        if len(row) and pd.notna(row["critical_n"].iloc[0]):
-            ax.axvline(row["critical_n"].iloc[0], color=line.get_color(), ls="--", lw=1)
-    ax.set_xlabel("documents n")
-    ax.set_ylabel("max top-k accuracy (best seed; band: seed range)")
-    ks = ", ".join(map(str, sorted(runs["k"].unique())))
-    ax.set_title(f"Free embeddings: accuracy vs n (k={ks}; {_seeds_label(runs)})\n"
-                 "dashed: critical n")  # fmt: skip
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+    """Max top-k accuracy against n, a panel per protocol, a line per d."""
+    protocols = sorted(runs["protocol"].unique())
+    fig, axes = plt.subplots(1, len(protocols), figsize=(6 * len(protocols), 4.5),
+                             sharey=True, squeeze=False)  # fmt: skip
+    for ax, protocol in zip(axes[0], protocols, strict=True):
+        mine = runs[runs["protocol"] == protocol]
+        for (k, d), group in mine.groupby(["k", "d"]):
+            by_n = group.groupby("n")["max_accuracy"]
+            n = by_n.max().index
+            (line,) = ax.plot(n, by_n.max(), marker="o", ms=3, label=f"d={d}, k={k}")
+            ax.fill_between(
+                n, by_n.min(), by_n.max(), color=line.get_color(), alpha=0.2
+            )
+            row = critical[(critical["protocol"] == protocol) & (critical["k"] == k)
+                           & (critical["d"] == d)]  # fmt: skip
+            if len(row) and pd.notna(row["critical_n"].iloc[0]):
+                ax.axvline(
+                    row["critical_n"].iloc[0], color=line.get_color(), ls="--", lw=1
+                )
+        ax.set_title(f"{protocol}: accuracy vs n ({_seeds_label(mine)})\n"
+                     "dashed: critical n (any seed)", fontsize=10)  # fmt: skip
+        ax.set_xlabel("documents n")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("max top-k accuracy (best seed; band: seed range)")
     _save(fig, paths, dpi)
 
 
-def _per_seed_range(runs: pd.DataFrame, k: int, d: int) -> tuple[float, float]:
-    per_seed = per_seed_critical_n(runs[(runs["k"] == k) & (runs["d"] == d)])
-    values = [v for v in per_seed.values() if v is not None] or [np.nan]
-    return min(values), max(values)
-
-
 def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> None:
-    """Our critical n (per-seed spread) beside Table 6 and both cubic fits."""
+    """Per protocol: the median over seeds, its range and the any-seed value,
+    beside Table 6, the paper's cubic and our non-negative one."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ours = critical[(critical["k"] == 2)].dropna(subset=["critical_n"])
+    ours = critical.dropna(subset=["median_critical_n"])
     d_low, d_high = (ours["d"].min(), ours["d"].max()) if len(ours) else (4, 10)
     shown = paper[(paper["d"] >= d_low - 1) & (paper["d"] <= d_high + 1)]
     ax.plot(shown["d"], shown["critical_n"], "s", color="grey", label="paper, Table 6")
@@ -63,30 +80,34 @@ def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> None:
     ax.plot(
         grid, evaluate(PAPER_CUBIC, grid), color="grey", ls=":", label="paper cubic fit"
     )
-    for k, group in critical.dropna(subset=["critical_n"]).groupby("k"):
-        spread = np.array([_per_seed_range(runs, k, d) for d in group["d"]])
-        centre = group["critical_n"].to_numpy(float)
-        (points,) = ax.plot(group["d"], centre, "o", label=f"ours, k={k} (any seed)")
+    for i, ((protocol, k), group) in enumerate(ours.groupby(["protocol", "k"])):
+        marker = MARKERS[i % len(MARKERS)]
+        median = group["median_critical_n"].to_numpy(float)
+        (points,) = ax.plot(
+            group["d"], median, marker, label=f"{protocol}, k={k}: median over seeds"
+        )
+        ranges = group["seed_range"].str.split("-", expand=True).astype(float)
         ax.vlines(
-            group["d"] + 0.08, spread[:, 0], spread[:, 1], color=points.get_color(),
-            lw=3, alpha=0.5, label=f"ours, k={k}: per-seed range",
-        )  # fmt: skip
+            group["d"], ranges[0], ranges[1], color=points.get_color(), lw=3, alpha=0.4
+        )
+        ax.plot(group["d"] + 0.12, group["critical_n"].astype(float), "x",
+                color=points.get_color(), ms=5,
+                label=f"{protocol}: any seed")  # fmt: skip
         if len(group) >= 4:
-            coefficients, r2 = cubic_fit(group["d"], centre)
-            fitted = f"d={group['d'].min()}-{group['d'].max()}"
-            ax.plot(grid, evaluate(coefficients, grid),
-                    label=f"our cubic fit on {fitted} (r²={r2:.3f})")  # fmt: skip
+            coefficients, r2 = cubic_fit(group["d"], median)
+            ax.plot(grid, evaluate(coefficients, grid), color=points.get_color(), lw=1,
+                    label=f"{protocol}: fit, c1..c3 >= 0 (r²={r2:.3f})")  # fmt: skip
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("critical n (largest n solved)")
-    ks = ", ".join(map(str, sorted(runs["k"].unique())))
-    ax.set_title(f"Critical n vs d (k={ks}; {_seeds_label(runs)})")
-    ax.legend(fontsize=8)
+    ax.set_title(f"Critical n vs d ({_seeds_label(runs)}; bars: seed range)")
+    ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     _save(fig, paths, dpi)
 
 
-def extrapolation(critical, paths, dpi=150) -> None:
-    """Both cubic fits up to d=4096 on log axes, with the paper's numbers."""
+def extrapolation(critical, per_seed, paths, dpi=150) -> None:
+    """The paper's fit to d = 4096 and ours where the data allow it, with a
+    bootstrap band; otherwise the reason there is none."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     grid = np.geomspace(4, 4096, 200)
     ax.plot(
@@ -94,33 +115,72 @@ def extrapolation(critical, paths, dpi=150) -> None:
     )
     ax.plot(list(PAPER_REPORTED), list(PAPER_REPORTED.values()), "s", color="grey",
             label="paper's extrapolations")  # fmt: skip
-    for k, group in critical.dropna(subset=["critical_n"]).groupby("k"):
-        ax.plot(group["d"], group["critical_n"], "o", label=f"ours, k={k}")
-        if len(group) >= 4:
-            coefficients, _ = cubic_fit(group["d"], group["critical_n"])
-            values = evaluate(coefficients, grid)
-            fitted = f"d={group['d'].min()}-{group['d'].max()}"
-            ax.plot(grid[values > 0], values[values > 0],
-                    label=f"our cubic fit on {fitted}, k={k}")  # fmt: skip
+    notes = []
+    ours = critical.dropna(subset=["median_critical_n"])
+    for (protocol, k), group in ours.groupby(["protocol", "k"]):
+        d, n = group["d"].to_numpy(), group["median_critical_n"].to_numpy(float)
+        (points,) = ax.plot(d, n, "o", label=f"ours ({protocol}, k={k})")
+        refused = (
+            extrapolation_refused(d) if len(d) >= 4 else "no fit: under 4 dimensions"
+        )
+        if refused:
+            notes.append(f"{protocol}: {refused}")
+            continue
+        coefficients, _ = cubic_fit(d, n)
+        ax.plot(grid, evaluate(coefficients, grid), color=points.get_color(),
+                label=f"our fit on d={d.min()}-{d.max()}")  # fmt: skip
+        band = bootstrap(per_seed[protocol, k], grid)
+        if band is not None:
+            ax.fill_between(grid, np.maximum(band[0], 1), band[1],
+                            color=points.get_color(), alpha=0.2)  # fmt: skip
+    if notes:
+        _note(ax, "\n".join(notes))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("critical n")
-    ax.set_title("Extrapolated critical n (cubic fits)")
-    ax.legend(fontsize=8)
+    ax.set_title(
+        f"Extrapolated critical n (fits with c1..c3 >= 0; to d={EXTRAPOLATE_D[-1]})"
+    )
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, which="both")
+    _save(fig, paths, dpi)
+
+
+def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
+    """Critical n per protocol against d, with Table 6 as the reference and
+    the follow-up papers' published points as markers."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(paper["d"], paper["critical_n"], color="grey", lw=2, label="paper, Table 6")
+    ours = critical.dropna(subset=["median_critical_n"])
+    for i, (protocol, group) in enumerate(ours[ours["k"] == 2].groupby("protocol")):
+        ax.plot(group["d"], group["median_critical_n"], marker="o", ls=STYLES[i % 4],
+                label=f"ours: {protocol} (median over seeds)")  # fmt: skip
+    for i, (label, points) in enumerate(followups.groupby("label")):
+        ax.plot(points["d"], points["n"], MARKERS[(i + 2) % len(MARKERS)], ms=9,
+                mfc="none", mew=2, label=label)  # fmt: skip
+    d_max = max(ours["d"].max() if len(ours) else 10, followups["d"].max()) + 2
+    ax.set_xlim(3, d_max)
+    ax.set_yscale("log")
+    ax.set_xlabel("embedding dimension d")
+    ax.set_ylabel("critical n (k=2), log scale")
+    ax.set_title("How much of the limit is the optimiser? Critical n per protocol")
+    ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
 
 
 def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
-    """Max top-k accuracy against d, a line per dataset, seeds as a band."""
+    """Max top-k accuracy against d, a line per (protocol, dataset)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, group in runs.groupby("dataset"):
+    for (protocol, name), group in runs.groupby(["protocol", "dataset"]):
         by_d = group.groupby("d")["max_accuracy"]
         d = by_d.max().index
-        (line,) = ax.plot(d, by_d.max(), marker="o", ms=3, label=name)
+        (line,) = ax.plot(d, by_d.max(), marker="o", ms=3, label=f"{name} ({protocol})")
         ax.fill_between(d, by_d.min(), by_d.max(), color=line.get_color(), alpha=0.2)
-        row = critical[critical["dataset"] == name]
+        row = critical[
+            (critical["dataset"] == name) & (critical["protocol"] == protocol)
+        ]
         if len(row) and pd.notna(row["critical_d"].iloc[0]):
             ax.axvline(row["critical_d"].iloc[0], color=line.get_color(), ls="--", lw=1)
     ax.set_xlabel("embedding dimension d")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-import tempfile
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
+
+from .files import atomic_write
 
 PAD = -1
 
@@ -51,19 +52,60 @@ def sample_query_indices(total: int, max_queries: int, seed: int) -> np.ndarray:
     return rng.choice(total, max_queries, replace=False)
 
 
+def combinations_source(n: int, k: int) -> str:
+    """The ``source`` of the full combinatorial qrels (recorded in results)."""
+    return f"combinations(n={n}, k={k})"
+
+
+def dataset_source(name: str) -> str:
+    """The ``source`` of a LIMIT-style dataset's qrels."""
+    return f"dataset {name}"
+
+
 def combinations_qrels(n: int, k: int) -> Qrels:
     """Every k-subset of {0..n-1}, in lexicographic order (query i: subset i)."""
     if k < 1 or n < k:
         raise ValueError(f"need 1 <= k <= n, got n={n}, k={k}")
     total = num_combinations(n, k)
     if k == 2:
-        rows, cols = np.triu_indices(n, 1)
-        relevant = np.stack([rows, cols], axis=1).astype(np.int32)
+        first = np.repeat(np.arange(n - 1, dtype=np.int32), np.arange(n - 1, 0, -1))
+        second = np.concatenate(
+            [np.arange(a + 1, n, dtype=np.int32) for a in range(n - 1)]
+        )
+        relevant = np.stack([first, second], axis=1)
     else:
         flat = itertools.chain.from_iterable(itertools.combinations(range(n), k))
         relevant = np.fromiter(flat, dtype=np.int32, count=total * k)
         relevant = relevant.reshape(total, k)
-    return Qrels(np.ascontiguousarray(relevant), n, f"combinations(n={n}, k={k})")
+    return Qrels(np.ascontiguousarray(relevant), n, combinations_source(n, k))
+
+
+def combination_at(n: int, k: int, index: int) -> list[int]:
+    """The ``index``-th k-subset of {0..n-1} in lexicographic order, without
+    listing the ones before it (so a sample of C(200000, 2) queries is cheap).
+
+    At each position the first element x is the largest whose earlier choices
+    x0..x-1 account for at most ``index`` subsets: comb(n-x0, r) - comb(n-x, r).
+    """
+    combo, low = [], 0
+    for left in range(k, 0, -1):
+        top_count = math.comb(n - low, left)
+        lo, hi = low, n - left
+        while lo < hi:  # largest x with top_count - comb(n - x, left) <= index
+            mid = (lo + hi + 1) // 2
+            if top_count - math.comb(n - mid, left) <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        index -= top_count - math.comb(n - lo, left)
+        combo.append(lo)
+        low = lo + 1
+    return combo
+
+
+def sampled_combinations(n: int, k: int, indices: np.ndarray) -> np.ndarray:
+    """(len(indices), k) rows: the k-subsets at those lexicographic indices."""
+    return np.array([combination_at(n, k, int(i)) for i in indices], np.int32)
 
 
 def relevance_mask(relevant_QxR: np.ndarray, num_docs: int) -> np.ndarray:
@@ -76,35 +118,32 @@ def relevance_mask(relevant_QxR: np.ndarray, num_docs: int) -> np.ndarray:
 
 def save_qrels(path: str, qrels: Qrels) -> None:
     """Write a qrels ``.npz`` atomically (temp file in the same folder, rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(
-                handle,
-                relevant=qrels.relevant,
-                num_docs=np.int64(qrels.num_docs),
-                source=np.str_(qrels.source),
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path, binary=True) as handle:
+        np.savez_compressed(
+            handle,
+            relevant=qrels.relevant,
+            num_docs=np.int64(qrels.num_docs),
+            source=np.str_(qrels.source),
+        )
 
 
 def load_qrels(path: str) -> Qrels:
     """Read a qrels ``.npz``; a malformed file raises ValueError naming it."""
+    fix = "regenerate it (delete it and rerun the workflow)"
     try:
         with np.load(path, allow_pickle=False) as data:
             relevant = np.asarray(data["relevant"])
             num_docs = int(data["num_docs"])
             source = str(data["source"])
-    except (OSError, KeyError, ValueError) as err:
+    except FileNotFoundError as err:
+        raise ValueError(f"{path}: no such file") from err
+    except KeyError as err:
         raise ValueError(
-            f"{path}: not a qrels file ({err}); regenerate it "
-            "(delete it and rerun the workflow)"
+            f"{path}: a .npz without {err}, not a qrels file; {fix}"
         ) from err
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        # numpy's own text suggests allow_pickle, which would not help here
+        raise ValueError(f"{path}: not a readable .npz archive; {fix}") from err
     valid = relevant[relevant != PAD]
     if relevant.ndim != 2 or valid.size == 0 or valid.min() < 0:
         raise ValueError(f"{path}: 'relevant' must be a non-empty (Q, R) matrix")

@@ -1,17 +1,30 @@
-"""The per-job result document: build, write atomically, read back checked."""
+"""The per-job result document: build it, and read it back checked.
+
+A result is trusted only when it is whole, of this format, and is the job its
+path and the config say it is: the same qrels, d, n, k, seeds and protocol.
+Anything else raises ResultError naming the file, the field and the fix.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
+import re
 
 from .outcome import SeedOutcome
+from .qrels import combinations_source, dataset_source
 from .settings import RunSettings
 
-SCHEMA = "free-embedding-run/1"
+SCHEMA = "free-embedding-run/2"
 SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "max_accuracy")
+RERUN = (
+    "delete it and run snakemake again: it recomputes the missing file and "
+    "everything that depends on it"
+)
+
+
+class ResultError(ValueError):
+    """A result file that cannot be used; the message says which and why."""
 
 
 def _published_fields(o: SeedOutcome, job_seconds: float) -> dict:
@@ -64,6 +77,7 @@ def build_document(
                 "steps": list(o.curve_steps),
                 "losses": [_finite_or_none(x) for x in o.curve_losses],
                 "accuracies": list(o.curve_accuracies),
+                "margins": [_finite_or_none(x) for x in o.curve_margins],
             }
             for o in outcomes
         ],
@@ -78,39 +92,113 @@ def build_document(
     }
 
 
-def write_text_atomic(path: str, text: str) -> None:
-    """Write to a temp file beside ``path``, then rename: never half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+def _flatten(mapping: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
-def write_json_atomic(path: str, document: dict) -> None:
-    write_text_atomic(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+def check_parameters(document: dict, expected: dict, path: str) -> None:
+    """Raise ResultError at the first parameter that differs from ``expected``."""
+    got = _flatten(document.get("parameters", {}))
+    for key, want in _flatten(expected).items():
+        if got.get(key, "(missing)") != want:
+            raise ResultError(
+                f"{path}: parameters.{key} is {got.get(key, '(missing)')!r}, but its "
+                f"path and the config say {want!r}, so it is not the result of this "
+                f"job; {RERUN}"
+            )
 
 
-def load_run(path: str) -> dict:
-    """Read a result document; a corrupt or foreign file raises ValueError."""
-    fix = "delete it and rerun the job (snakemake reruns missing outputs)"
+def load_run(path: str, expected: dict | None = None) -> dict:
+    """Read a result document; a corrupt, foreign or mismatched file raises
+    ResultError. ``expected`` holds the parameters the file must have."""
     try:
         with open(path) as handle:
             document = json.load(handle)
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err}); {fix}") from err
+        raise ResultError(f"{path}: not valid JSON ({err}); {RERUN}") from err
+    except OSError as err:
+        raise ResultError(f"{path}: cannot be read ({err.strerror}); {RERUN}") from err
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        raise ValueError(f"{path}: not a {SCHEMA} result; {fix}")
+        raise ResultError(f"{path}: not a {SCHEMA} result; {RERUN}")
     seeds = document.get("metrics", {}).get("seeds")
     if not isinstance(seeds, list) or not seeds:
-        raise ValueError(f"{path}: 'metrics.seeds' is missing or empty; {fix}")
+        raise ResultError(f"{path}: 'metrics.seeds' is missing or empty; {RERUN}")
     for entry in seeds:
         missing = [f for f in SEED_FIELDS if f not in entry]
         if missing:
-            raise ValueError(f"{path}: a seed lacks {', '.join(missing)}; {fix}")
+            raise ResultError(f"{path}: a seed lacks {', '.join(missing)}; {RERUN}")
+    if expected is not None:
+        check_parameters(document, expected, path)
     return document
+
+
+RUN_PATH = re.compile(
+    r"(?:.*/)?results/runs/protocol~(?P<protocol>[A-Za-z0-9_-]+)/"
+    r"(?P<source>k~\d+|dataset~[A-Za-z0-9_-]+)/d~(?P<d>\d+)/n~(?P<n>\d+)\.json"
+)
+
+
+def expected_parameters(path: str, protocols: dict, seeds, dataset_k: dict) -> dict:
+    """What the result at ``path`` must hold: the job its path names, under
+    the config's ``protocols`` (name -> Protocol or its dict) and seeds."""
+    match = RUN_PATH.fullmatch(path)
+    if not match:
+        raise ResultError(f"{path}: not a result path of this workflow")
+    name, source = match["protocol"], match["source"]
+    d, n = int(match["d"]), int(match["n"])
+    if name not in protocols:
+        raise ResultError(f"{path}: protocol {name!r} is not in the config")
+    kind, value = source.split("~", 1)
+    if kind == "k":
+        k, qrels = int(value), combinations_source(n, int(value))
+    elif value in dataset_k:
+        k, qrels = dataset_k[value], dataset_source(value)
+    else:
+        raise ResultError(f"{path}: dataset {value!r} is not in the config")
+    protocol = protocols[name]
+    protocol = protocol if isinstance(protocol, dict) else protocol.to_dict()
+    return {"d": d, "n": n, "k": k, "seeds": list(seeds), "protocol": protocol,
+            "qrels": qrels}  # fmt: skip
+
+
+SUMMARY_PATH = re.compile(
+    r"(?:.*/)?results/search/protocol~(?P<protocol>[A-Za-z0-9_-]+)/"
+    r"(?P<subject>k~\d+/d~\d+|dataset~[A-Za-z0-9_-]+)/[^/]+\.json"
+)
+
+
+def load_summary(path: str) -> dict:
+    """Read a search summary, checked against its path: its protocol, its
+    subject, and runs that all belong to that protocol and subject."""
+    fix = "delete it and run snakemake again: it is remade from the results"
+    try:
+        with open(path) as handle:
+            summary = json.load(handle)
+        match = SUMMARY_PATH.fullmatch(path)
+        protocol, subject, runs = (
+            summary["protocol"],
+            summary["subject"],
+            summary["runs"],
+        )
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ResultError(f"{path}: not a whole search summary ({err}); {fix}") from err
+    if match is None or (protocol, subject) != (match["protocol"], match["subject"]):
+        raise ResultError(f"{path}: records protocol {protocol!r} and {subject!r}, "
+                          f"not what its path says; {fix}")  # fmt: skip
+    for run in runs:
+        found = RUN_PATH.fullmatch(run)
+        if (
+            not found
+            or found["protocol"] != protocol
+            or subject not in (found["source"], f"{found['source']}/d~{found['d']}")
+        ):
+            raise ResultError(
+                f"{path}: lists {run}, which is not of this search; {fix}"
+            )
+    return summary

@@ -11,6 +11,7 @@ in parallel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 PAPER_CUBIC = (-10.5322, 4.0309, 0.0520, 0.0037)  # n(d) = c0 + c1 d + c2 d^2 + c3 d^3
@@ -146,3 +147,99 @@ def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bo
         solved for n, solved in solved_by_n.items() if n > first_failed
     )
     return critical, first_failed, monotone
+
+
+@dataclass(frozen=True)
+class Search:
+    """One adaptive search, over n or over d, as the workflow runs it.
+
+    Over n: the critical n of (protocol, k, d), the qrels being every k-subset
+    of n documents. Over d: the critical d of a dataset's qrels (``documents``
+    fixed). ``grid`` replaces the search by those values. Each probe is one
+    optimisation job, whose result lives at ``run_path(x)``.
+    """
+
+    protocol: str
+    axis: str  # "n" or "d"
+    k: int
+    d: int | None = None  # fixed for a search over n
+    dataset: str | None = None  # for a search over d
+    documents: int | None = None
+    start: int = 1
+    sweep: tuple[int, int] = (-4, 5)
+    limit: int = 100_000  # max_n or max_d
+    grid: tuple[int, ...] | None = None
+
+    @property
+    def source(self) -> str:
+        """The qrels a probe optimises: ``k~K`` or ``dataset~NAME``."""
+        return f"k~{self.k}" if self.axis == "n" else f"dataset~{self.dataset}"
+
+    @property
+    def subject(self) -> str:
+        return f"k~{self.k}/d~{self.d}" if self.axis == "n" else self.source
+
+    def probe(self, x: int) -> dict:
+        """The optimize job of value x: its wildcards."""
+        d, n = (self.d, x) if self.axis == "n" else (x, self.documents)
+        return {"protocol": self.protocol, "source": self.source, "d": d, "n": n}
+
+    def run_path(self, x: int) -> str:
+        w = self.probe(x)
+        folder = f"results/runs/protocol~{w['protocol']}/{w['source']}"
+        return f"{folder}/d~{w['d']}/n~{w['n']}.json"
+
+    def tag(self) -> str:
+        """The settings as a path segment: new settings, a new summary."""
+        if self.grid is not None:
+            return "grid~" + "-".join(map(str, self.grid))
+        low, high = self.sweep
+        return f"start~{self.start}_sweep~{low}..{high}_max{self.axis}~{self.limit}"
+
+    def summary_path(self) -> str:
+        return (
+            f"results/search/protocol~{self.protocol}/{self.subject}/{self.tag()}.json"
+        )
+
+    def plan(self, outcomes: dict[int, bool]) -> NeedProbe | SearchDone:
+        if self.grid is not None:  # no outcome decides anything: all at once
+            return SearchDone(None, None, tuple(self.grid), ())
+        if self.axis == "n":
+            return plan_search(self.start, self.k + 1, outcomes, self.sweep, self.limit)
+        return plan_dimension_search(self.start, outcomes, self.sweep, self.limit)
+
+    def values(self, done: SearchDone) -> list[int]:
+        """Every value the search ran, in order."""
+        return sorted(set(done.probed) | set(done.sweep))
+
+    def summary(self, done: SearchDone) -> dict:
+        """What the search ran and found (the published search's boundary)."""
+        found = (
+            {"mode": "grid"}
+            if self.grid is not None
+            else {
+                "mode": "search",
+                f"critical_{self.axis}": done.critical_n
+                if self.axis == "n"
+                else done.upper_n,
+                "boundary": [done.critical_n, done.upper_n],
+            }
+        )
+        return {
+            "protocol": self.protocol, "axis": self.axis, "subject": self.subject,
+            "settings": {"start": self.start, "sweep": list(self.sweep),
+                         "limit": self.limit, "grid": self.grid and list(self.grid)},
+            **found, "probed": list(done.probed), "sweep_values": list(done.sweep),
+            "runs": [self.run_path(x) for x in self.values(done)],
+        }  # fmt: skip
+
+
+def replay(search: Search, solved: Callable[[int], bool]) -> SearchDone:
+    """Run ``search`` against ``solved``, which answers one probe at a time
+    (in the workflow it raises until that probe's job has run)."""
+    outcomes: dict[int, bool] = {}
+    while True:
+        step = search.plan(outcomes)
+        if isinstance(step, SearchDone):
+            return step
+        outcomes[step.n] = solved(step.n)

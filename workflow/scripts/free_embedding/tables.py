@@ -2,61 +2,101 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .search import critical_n
 
 RUN_COLUMNS = [
-    "k", "d", "n", "seed", "num_queries", "solved", "max_accuracy",
-    "final_accuracy", "steps_run", "stop_reason", "seconds",
+    "protocol", "k", "d", "n", "seed", "num_queries", "solved", "max_accuracy",
+    "final_accuracy", "final_margin", "steps_run", "stop_reason", "seconds",
 ]  # fmt: skip
 
 
 def runs_table(documents: list[dict]) -> pd.DataFrame:
-    """One row per (k, d, n, seed)."""
+    """One row per (protocol, k, d, n, seed)."""
     rows = []
     for doc in documents:
         p, seconds = doc["parameters"], doc["timing"]["total_seconds"]
         for m in doc["metrics"]["seeds"]:
-            rows.append(
-                {"k": p["k"], "d": p["d"], "n": p["n"], **m, "seconds": seconds}
-            )
+            rows.append({"protocol": p["protocol"]["name"], "k": p["k"], "d": p["d"],
+                         "n": p["n"], **m, "seconds": seconds})  # fmt: skip
     table = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    return table.sort_values(["k", "d", "n", "seed"], ignore_index=True)
+    return table.sort_values(["protocol", "k", "d", "n", "seed"], ignore_index=True)
 
 
 def per_seed_critical_n(group: pd.DataFrame) -> dict[int, int | None]:
-    """Each seed's critical n over the runs of one (k, d)."""
+    """Each seed's critical n over the runs of one (protocol, k, d)."""
     return {
         seed: critical_n(runs.set_index("n")["solved"].to_dict())[0]
         for seed, runs in group.groupby("seed")
     }
 
 
-def critical_n_table(runs: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
-    """Per (k, d): critical n over seeds (any seed solving counts) and per seed."""
+def per_seed_values(runs: pd.DataFrame) -> dict:
+    """(protocol, k) -> {d: [each seed's critical n]} (for the fit's band)."""
+    out: dict = {}
+    for (protocol, k, d), group in runs.groupby(["protocol", "k", "d"]):
+        values = [v for v in per_seed_critical_n(group).values() if v is not None]
+        if values:
+            out.setdefault((protocol, k), {})[d] = values
+    return out
+
+
+def seed_statistics(per_seed: dict) -> tuple[float | None, int | None, int | None]:
+    """(median, lowest, highest) of the per-seed critical n that exist."""
+    values = [v for v in per_seed.values() if v is not None]
+    if not values:
+        return None, None, None
+    return float(np.median(values)), min(values), max(values)
+
+
+def critical_n_table(
+    runs: pd.DataFrame, searched: dict, paper: pd.DataFrame
+) -> pd.DataFrame:
+    """Per (protocol, k, d), the critical n three ways.
+
+    - ``critical_n``: the largest tested n such that every tested n up to it
+      was solved by some seed (strict, any seed);
+    - ``critical_n_search``: the boundary the published search reports
+      (``searched`` maps (protocol, k, d) to it; None for a grid);
+    - ``median_critical_n``: the median over seeds of each seed's strict value.
+      The paper ran one seed, so this is the value comparable with Table 6,
+      and ``delta_vs_paper`` uses it; more seeds can only raise the any-seed one.
+    """
     paper_n = dict(zip(paper["d"], paper["critical_n"], strict=True))
     rows = []
-    for (k, d), group in runs.groupby(["k", "d"]):
+    for (protocol, k, d), group in runs.groupby(["protocol", "k", "d"]):
         solved_any = group.groupby("n")["solved"].any().to_dict()
-        crit, failed, monotone = critical_n(solved_any)
+        strict, failed, monotone = critical_n(solved_any)
         per_seed = per_seed_critical_n(group)
+        median, low, high = seed_statistics(per_seed)
+        # the best global margin among the seeds that solved the critical n
+        at_critical = group[(group["n"] == strict) & group["solved"]]["final_margin"]
         reference = paper_n.get(d) if k == 2 else None
-        delta = None if reference is None or crit is None else crit - reference
         rows.append({
-            "k": k, "d": d, "critical_n": crit, "first_failed_n": failed,
+            "protocol": protocol, "k": k, "d": d, "critical_n": strict,
+            "critical_n_search": searched.get((protocol, k, d)),
+            "median_critical_n": median,
+            "seed_range": None if low is None else f"{low}-{high}",
             "per_seed_critical_n": " ".join(f"{s}:{v}" for s, v in per_seed.items()),
-            "monotone": monotone, "tested_n": f"{min(solved_any)}-{max(solved_any)}",
+            "first_failed_n": failed, "monotone": monotone,
+            "tested_n": f"{min(solved_any)}-{max(solved_any)}",
+            "margin_at_critical_n": at_critical.max() if len(at_critical) else None,
             "paper_critical_n": reference,
-            "delta_vs_paper": delta,
+            "delta_vs_paper": None if reference is None or median is None
+            else median - reference,
+            "delta_any_seed_vs_paper": None if reference is None or strict is None
+            else strict - reference,
             "seconds": round(float(group.drop_duplicates("n")["seconds"].sum()), 1),
         })  # fmt: skip
-    integers = ["critical_n", "first_failed_n", "paper_critical_n", "delta_vs_paper"]
+    integers = ["critical_n", "critical_n_search", "first_failed_n",
+                "paper_critical_n", "delta_any_seed_vs_paper"]  # fmt: skip
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 
 
 def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
-    """Per dataset: the smallest d some seed solved, and each seed's.
+    """Per (protocol, dataset): the smallest d some seed solved, and each seed's.
 
     ``searches`` pairs each dimension-search summary with its result documents.
     """
@@ -69,28 +109,24 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
                 if seed["solved"]:
                     per_seed.setdefault(seed["seed"], doc["parameters"]["d"])
         spec = summary["spec"]
-        rows.append(
-            {
-                "dataset": summary["dataset"],
-                "pattern": spec["pattern"],
-                "documents": spec["documents"],
-                "queries": spec["queries"],
-                "k": spec["k"],
-                "critical_d": summary["critical_d"],
-                "per_seed_critical_d": " ".join(
-                    f"{s}:{d}" for s, d in sorted(per_seed.items())
-                ),
-                "tested_d": " ".join(str(doc["parameters"]["d"]) for doc in docs),
-            }
-        )
+        rows.append({
+            "protocol": summary["protocol"], "dataset": spec["name"],
+            "pattern": spec["pattern"], "documents": spec["documents"],
+            "queries": spec["queries"], "k": spec["k"],
+            "critical_d": summary["critical_d"],
+            "per_seed_critical_d": " ".join(
+                f"{s}:{d}" for s, d in sorted(per_seed.items())),
+            "tested_d": " ".join(str(doc["parameters"]["d"]) for doc in docs),
+        })  # fmt: skip
     return pd.DataFrame(rows).astype({"critical_d": "Int64"})
 
 
 def dimension_runs_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
-    """One row per (dataset, d, seed): what the accuracy-vs-d figure plots."""
+    """One row per (protocol, dataset, d, seed): what accuracy-vs-d plots."""
     rows = [
         {
-            "dataset": summary["dataset"],
+            "protocol": summary["protocol"],
+            "dataset": summary["spec"]["name"],
             "d": doc["parameters"]["d"],
             "seed": seed["seed"],
             "solved": seed["solved"],
@@ -100,4 +136,6 @@ def dimension_runs_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFram
         for doc in docs
         for seed in doc["metrics"]["seeds"]
     ]
-    return pd.DataFrame(rows).sort_values(["dataset", "d", "seed"], ignore_index=True)
+    return pd.DataFrame(rows).sort_values(
+        ["protocol", "dataset", "d", "seed"], ignore_index=True
+    )
