@@ -8,7 +8,8 @@ import pytest
 from conftest import ROOT
 from free_embedding.config import ConfigError, complete, load, merge, read_yaml
 from free_embedding.limit_data import DatasetSpec
-from free_embedding.settings import RunSettings
+from free_embedding.losses import LOSSES
+from free_embedding.protocol import CHOICES, FIELDS, Protocol
 
 SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
 SCHEMA = read_yaml(SCHEMA_PATH)
@@ -36,9 +37,20 @@ def test_library_defaults_agree_with_the_schema():
         f.name: f.default for f in dataclasses.fields(DatasetSpec) if f.name != "name"
     }
     assert spec == defaults("datasets")
-    settings = {f.name: f.default for f in dataclasses.fields(RunSettings)}
+    published = Protocol().to_dict()
     optimizer = defaults("optimizer")
-    assert {k: settings[k] for k in optimizer} == optimizer
+    assert {k: published[k] for k in optimizer} == optimizer
+
+
+def test_the_schema_knows_every_protocol_setting_and_choice():
+    """Adding a loss touches losses.py, the schema and a test: this one."""
+    properties = SCHEMA["properties"]["protocols"]["additionalProperties"]
+    properties = properties["properties"]
+    assert set(properties) == set(FIELDS) - {"name"}
+    for name, allowed in CHOICES.items():
+        assert tuple(properties[name]["enum"]) == allowed, name
+    assert tuple(properties["loss"]["enum"]) == tuple(LOSSES)
+    assert complete({}, SCHEMA)["protocols"] == {"published": {}}
 
 
 def test_a_config_of_ones_own_replaces_the_shipped_one(tmp_path):

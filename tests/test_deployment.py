@@ -16,6 +16,7 @@ from snakemake.settings.types import (
 )
 
 from conftest import ROOT
+from free_embedding.protocol import Protocol
 
 pytestmark = pytest.mark.workflow
 IMAGES = {"cpu": "docker://example.org/cpu:1", "cuda12": "docker://example.org/gpu:1"}
@@ -77,16 +78,17 @@ def test_device_setting_applies_to_every_optimisation_job(tmp_path, device, gpus
 
 
 def test_optimiser_settings_reach_the_job_in_a_stable_order(tmp_path):
-    """Every optimiser key becomes an option; the YAML's order does not matter."""
+    """Every protocol setting becomes a --protocol word; YAML order does not matter."""
     given = {"max_steps": 77, "learning_rate": 0.5, "eval_every": 7}
     first = planned_jobs(tmp_path / "a", optimizer=given)[("optimize", "4")]
     reordered = dict(reversed(given.items()))
     second = planned_jobs(tmp_path / "b", optimizer=reordered)[("optimize", "4")]
-    assert first.params.optimizer == second.params.optimizer
-    assert first.params.optimizer == (
-        "--learning-rate 0.5 --temperature 0.1 --max-steps 77 --patience 1000"
-        " --min-delta 1e-05 --eval-every 7"
-    )
+    assert first.params.protocol == second.params.protocol
+    words = first.params.protocol.split()
+    assert words[0] == "name=published" and len(words) == len(Protocol().to_dict())
+    for word in ("learning_rate=0.5", "max_steps=77", "eval_every=7",
+                 "min_delta=1e-05", "precision=default"):  # fmt: skip
+        assert word in words
 
 
 def slurm_dry_run(tmp_path, config, *args):

@@ -49,7 +49,9 @@ def cluster(tmp_path_factory):
 def results_by_job(workdir):
     """Each result's (d, n) -> its recorded environment."""
     found = {}
-    for path in glob.glob(str(workdir / "results/runs/k~2/d~*/n~*.json")):
+    for path in glob.glob(
+        str(workdir / "results/runs/protocol~published/k~2/d~*/n~*.json")
+    ):
         doc = json.loads(open(path).read())
         found[(doc["parameters"]["d"], doc["parameters"]["n"])] = doc["environment"]
     return found
@@ -98,9 +100,11 @@ def test_gpu_jobs_go_to_the_gpu_partition_and_fail_fast_without_cuda(cluster, tm
     assert all("-p gpu" in c for c in gpu_calls)
     assert all("-p cpu" in c for c in calls if c not in gpu_calls)
     for n in (8, 9):
-        log = (tmp_path / f"logs/runs/k~2/d~4/n~{n}.log").read_text()
+        log = (tmp_path / f"logs/runs/protocol~published/k~2/d~4/n~{n}.log").read_text()
         assert "--device gpu" in log and "CUDA" in log, log
-        assert not (tmp_path / f"results/runs/k~2/d~4/n~{n}.json").exists()
+        assert not (
+            tmp_path / f"results/runs/protocol~published/k~2/d~4/n~{n}.json"
+        ).exists()
     environments = results_by_job(tmp_path)
     assert set(environments) == {(3, 4), (3, 5)}
     for env in environments.values():

@@ -43,9 +43,14 @@ def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None):
     return done
 
 
+def run_file(d, n, protocol="published", k=2):
+    return f"results/runs/protocol~{protocol}/k~{k}/d~{d}/n~{n}.json"
+
+
 def search_summary(workdir, d, k=2):
     """The newest search summary of (k, d)."""
-    paths = sorted((workdir / f"results/search/k~{k}/d~{d}").glob("*.json"),
+    folder = workdir / f"results/search/protocol~published/k~{k}/d~{d}"
+    paths = sorted(folder.glob("*.json"),
                    key=lambda p: p.stat().st_mtime_ns)  # fmt: skip
     return json.loads(paths[-1].read_text())
 
@@ -84,15 +89,19 @@ def test_full_run_writes_every_table_and_figure(tiny_run):
     assert 3 <= critical.loc[3, "critical_n"] <= 7
     assert 6 <= critical.loc[4, "critical_n"] <= 12
     assert critical.loc[4, "paper_critical_n"] == 10
-    assert critical.loc[4, "delta_vs_paper"] == critical.loc[4, "critical_n"] - 10
+    four = critical.loc[4]
+    assert four["delta_vs_paper"] == four["median_critical_n"] - 10
+    assert four["delta_any_seed_vs_paper"] == four["critical_n"] - 10
+    assert four["median_critical_n"] <= four["critical_n"]  # any seed >= median
+    assert four["protocol"] == "published" and four["critical_n_search"] > 0
     fit = pd.read_csv(tiny_run / "results/tables/fit.csv")
     assert set(fit["source"]) == {"paper_fit", "paper_reported"}  # 2 dims: no fit
-    for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation"):
+    for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation", "protocols_vs_d"):
         for ext in ("png", "pdf"):
             assert (tiny_run / f"results/figures/{name}.{ext}").stat().st_size > 5000
     summary = search_summary(tiny_run, 4)
     assert summary["critical_n"] in summary["probed"]
-    assert summary["sweep_n"] == list(
+    assert summary["sweep_values"] == list(
         range(summary["critical_n"] - 1, summary["critical_n"] + 2)
     )
     table_md = (tiny_run / "results/tables/critical_n.md").read_text()
@@ -120,7 +129,9 @@ def test_new_dimension_runs_only_its_own_jobs(tiny_run):
     assert dry["optimize"] >= 1 and dry["aggregate"] == 1
     configs = [str(tiny_run / "config.yaml"), str(tiny_run / "override.yaml")]
     out = snakemake(tiny_run, "-n", "--configfile", *configs).stdout
-    planned_runs = re.findall(r"results/runs/k~2/d~(\d+)/", out)
+    planned_runs = re.findall(
+        r"output: results/runs/protocol~published/k~2/d~(\d+)/", out
+    )
     assert planned_runs and set(planned_runs) == {"5"}
 
 
@@ -136,8 +147,8 @@ def test_optimizer_change_reruns_the_optimisation(tiny_run, tmp_path):
     snakemake(workdir, "--configfile", *configs)
     runs = pd.read_csv(workdir / "results/tables/runs.csv")
     for d, n in set(zip(runs.d, runs.n, strict=True)):
-        doc = json.loads((workdir / f"results/runs/k~2/d~{d}/n~{n}.json").read_text())
-        assert doc["parameters"]["learning_rate"] == 0.02
+        doc = json.loads((workdir / run_file(d, n)).read_text())
+        assert doc["parameters"]["protocol"]["learning_rate"] == 0.02
 
 
 def test_search_finds_the_boundary_from_far_off_starts(tmp_path):
@@ -155,10 +166,12 @@ def test_search_finds_the_boundary_from_far_off_starts(tmp_path):
 def test_explicit_grid_runs_exactly_those_n(tmp_path):
     config = {**TINY, "dims": [3], "search": {"grid": {3: [4, 6]}}}
     snakemake(tmp_path, config=config)
-    runs = sorted(p.name for p in (tmp_path / "results/runs/k~2/d~3").iterdir())
+    runs = sorted(
+        p.name for p in (tmp_path / "results/runs/protocol~published/k~2/d~3").iterdir()
+    )
     assert runs == ["n~4.json", "n~6.json"]
     summary = search_summary(tmp_path, 3)
-    assert summary["mode"] == "grid" and summary["grid"] == [4, 6]
+    assert summary["mode"] == "grid" and summary["settings"]["grid"] == [4, 6]
 
 
 def test_dataset_critical_d_and_bm25(tmp_path):
@@ -187,7 +200,7 @@ def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
          "--directory", str(tmp_path), "--cores", "2"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
-    runs_dir = tmp_path / "results/runs/k~2/d~6"
+    runs_dir = tmp_path / "results/runs/protocol~published/k~2/d~6"
     deadline = time.time() + 300
     while time.time() < deadline and len(list(runs_dir.glob("*.json"))) < 2:
         time.sleep(0.2)
@@ -208,7 +221,7 @@ def test_the_venvs_snakemake_runs_without_activation(tmp_path):
     """Rules run under the interpreter that runs Snakemake, not PATH's python."""
     config = {**TINY, "dims": [3], "search": {"grid": {3: [5, 6]}}}
     snakemake(tmp_path, config=config, path="/usr/bin:/bin")
-    doc = json.loads((tmp_path / "results/runs/k~2/d~3/n~6.json").read_text())
+    doc = json.loads((tmp_path / run_file(3, 6)).read_text())
     assert doc["metrics"]["seeds"] and (tmp_path / "results/tables/runs.csv").exists()
 
 

@@ -1,9 +1,10 @@
-# Stage 4: tables over all jobs (local: cheap).
+# Stage 4: tables over all jobs (local: cheap). Every result is checked against
+# what its path and the config say it is before a table is built from it.
 
 
 rule aggregate:
     input:
-        summaries=SUMMARIES,
+        summaries=N_SUMMARIES,
         paper=f"{RESOURCES}/paper_table6.csv",
     output:
         runs=report(
@@ -29,13 +30,17 @@ rule aggregate:
         "../../envs/analysis.yaml"
     container:
         config["containers"]["cpu"]
+    params:
+        protocols={name: p.to_dict() for name, p in PROTOCOLS.items()},
+        seeds=config["seeds"],
+        dataset_k=DATASET_K,
     script:
         "../scripts/aggregate_runs.py"
 
 
 rule critical_d:
     input:
-        summaries=DIMENSION_SUMMARIES,
+        summaries=D_SUMMARIES,
     output:
         table=report(
             "results/tables/critical_d.csv",
@@ -56,6 +61,10 @@ rule critical_d:
     container:
         config["containers"]["cpu"]
     params:
+        protocols={name: p.to_dict() for name, p in PROTOCOLS.items()},
+        seeds=config["seeds"],
+        dataset_k=DATASET_K,
+        specs={name: dataset_spec(name) for name in DATASETS},
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/aggregate_dimensions.py"

@@ -1,37 +1,36 @@
-# Shared definitions: paths, interpreter, wildcard constraints, input functions.
+# Shared definitions: interpreter, protocols, searches, wildcard constraints,
+# input functions. The logic lives in the library (free_embedding); this file
+# only connects it to Snakemake's checkpoints.
 
 import dataclasses
 import functools
+import json
 import math
 import os
 import sys
 
-import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import DeploymentMethod
+
+from free_embedding.limit_data import DatasetSpec
+from free_embedding.memory import required_bytes
+from free_embedding.results import ResultError, expected_parameters, load_run
+from free_embedding.search import Search, replay, start_n
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
 
-from free_embedding.memory import required_bytes  # noqa: E402
-from free_embedding.limit_data import DatasetSpec  # noqa: E402
-from free_embedding.results import load_run  # noqa: E402
-from free_embedding.search import (  # noqa: E402
-    SearchDone,
-    plan_dimension_search,
-    plan_search,
-    start_n,
-)
-
 
 wildcard_constraints:
+    protocol=r"[A-Za-z0-9_-]+",
     k=r"\d+",
     d=r"\d+",
     n=r"\d+",
     settings=r"[^/]+",
     dataset=r"[A-Za-z0-9_-]+",
     source=r"k~\d+|dataset~[A-Za-z0-9_-]+",
+    subject=r"k~\d+/d~\d+|dataset~[A-Za-z0-9_-]+",
 
 
 # The interpreter of shell rules: a conda env's or an image's own python under
@@ -52,95 +51,139 @@ if DeploymentMethod.APPTAINER in _DEPLOYMENT:
             "docker:// URIs or paths (containers/README.md says how)."
         )
 
-GRID = {int(d): sorted(set(ns)) for d, ns in config["search"]["grid"].items()}
+# -- the experiment: protocols, datasets, searches ---------------------------
+PROTOCOLS = configuration.protocols(config)  # name -> Protocol
+DATASETS = list(config["datasets"])
 
 
-def run_path(k, d, n):
-    return f"results/runs/k~{k}/d~{d}/n~{n}.json"
+def dataset_spec(name):
+    """A dataset's settings, the generator's defaults filled in."""
+    return dataclasses.asdict(DatasetSpec(name=name, **config["datasets"][name]))
+
+
+DATASET_K = {name: dataset_spec(name)["k"] for name in DATASETS}
+
+
+def n_search(protocol, k, d):
+    s = config["search"]
+    grid = s["grid"].get(d) or s["grid"].get(str(d))
+    return Search(
+        protocol=protocol, axis="n", k=k, d=d,
+        start=start_n(d, k, s["start"]),
+        sweep=tuple(s["sweep"]), limit=s["max_n"],
+        grid=tuple(sorted(set(grid))) if grid else None,
+    )  # fmt: skip
+
+
+def d_search(protocol, dataset):
+    c = config["critical_d"]
+    return Search(
+        protocol=protocol, axis="d", k=DATASET_K[dataset], dataset=dataset,
+        documents=dataset_spec(dataset)["documents"], start=c["start"],
+        sweep=tuple(c["sweep"]), limit=c["max_d"],
+    )  # fmt: skip
+
+
+N_SEARCHES = [
+    n_search(p, k, d) for p in PROTOCOLS for k in config["ks"] for d in config["dims"]
+]
+D_SEARCHES = [
+    d_search(p, name)
+    for p in PROTOCOLS
+    for name in DATASETS
+    if config["critical_d"]["enabled"]
+]
+SEARCHES = {search.summary_path(): search for search in N_SEARCHES + D_SEARCHES}
+# The tables depend on these static paths only, never on checkpoint-dependent
+# inputs: Snakemake skips a job waiting on a checkpoint when its output already
+# exists (even if its params changed), so new work must show up as a missing
+# summary. Each path names the search settings, so new settings, new summary.
+N_SUMMARIES = [search.summary_path() for search in N_SEARCHES]
+D_SUMMARIES = [search.summary_path() for search in D_SEARCHES]
+
+
+def search_of(wildcards):
+    path = f"results/search/protocol~{wildcards.protocol}/{wildcards.subject}/{wildcards.settings}.json"
+    if path not in SEARCHES:
+        raise WorkflowError(f"{path} is not a search of this config")
+    return SEARCHES[path]
+
+
+# -- replaying a search over finished jobs -----------------------------------
+def expected(path):
+    return expected_parameters(path, PROTOCOLS, config["seeds"], DATASET_K)
 
 
 @functools.lru_cache(maxsize=None)
-def _any_solved(path, mtime_ns):
-    return load_run(path)["metrics"]["any_solved"]
+def _solved(path, mtime_ns):
+    try:
+        return load_run(path, expected(path))["metrics"]["any_solved"]
+    except ResultError as error:
+        raise WorkflowError(str(error)) from None
 
 
-def any_solved(path):
-    """Whether a finished job was solved by some seed. Snakemake re-runs the
-    input functions after every checkpoint, so each file is parsed once per
-    version (the mtime key) rather than on every replay of every search."""
-    return _any_solved(path, os.stat(path).st_mtime_ns)
+def solved(path):
+    """Whether a finished job was solved by some seed, after checking that the
+    file is that job's. Snakemake re-runs the input functions after every
+    checkpoint, so each file is read once per version (mtime), not per replay."""
+    return _solved(path, os.stat(path).st_mtime_ns)
 
 
-def search_result(k, d):
-    """Replay the search over finished jobs; schedules the next one if needed.
-
-    ``checkpoints.optimize.get`` raises until that job's result exists, so
-    Snakemake runs it and asks again: the search advances one job at a time
-    and the sweep's jobs run in parallel.
-    """
-    s = config["search"]
-    start = start_n(d, k, s["start"])
-    outcomes = {}
-    while True:
-        step = plan_search(start, k + 1, outcomes, tuple(s["sweep"]), s["max_n"])
-        if isinstance(step, SearchDone):
-            return step
-        run = checkpoints.optimize.get(source=f"k~{k}", d=d, n=step.n).output.run
-        outcomes[step.n] = any_solved(run)
-
-
-def runs_of(k, d):
-    """The result files of (k, d): the grid's, or every n the search ran."""
-    if d in GRID:
-        return [run_path(k, d, n) for n in GRID[d] if n > k]
-    done = search_result(k, d)
-    return [run_path(k, d, n) for n in sorted(set(done.probed) | set(done.sweep))]
+def done(search):
+    """Replay ``search`` over finished jobs. ``checkpoints.optimize.get``
+    raises until a probe's result exists, so Snakemake runs that job and asks
+    again: the search advances a job at a time, and the sweep runs in parallel."""
+    return replay(
+        search, lambda x: solved(checkpoints.optimize.get(**search.probe(x)).output.run)
+    )
 
 
 def search_runs(wildcards):
-    return runs_of(int(wildcards.k), int(wildcards.d))
+    search = search_of(wildcards)
+    return [search.run_path(x) for x in search.values(done(search))]
 
 
-def search_summary(wildcards):
-    """What the search found for (k, d); an explicit grid has no search."""
-    k, d = int(wildcards.k), int(wildcards.d)
-    if d in GRID:
-        return {"mode": "grid", "grid": GRID[d]}
-    done = search_result(k, d)
-    return {
-        "mode": "search",
-        "critical_n": done.critical_n,
-        "upper_n": done.upper_n,
-        "probed": list(done.probed),
-        "sweep_n": list(done.sweep),
+def search_found(wildcards):
+    """The summary: what the search ran and found, under which parameters."""
+    search = search_of(wildcards)
+    parameters = {
+        "protocol": PROTOCOLS[search.protocol].to_dict(),
+        "seeds": config["seeds"],
     }
+    return {**search.summary(done(search)), "parameters": parameters}
 
 
-def search_settings(wildcards):
-    s = config["search"]
-    return {"start": s["start"], "sweep": s["sweep"], "max_n": s["max_n"]}
+def known_runs():
+    """The runs listed by summaries already made under this config.
+
+    They are targets of `all`: Snakemake does not remake a missing file whose
+    consumers are up to date, so without this a deleted result stays deleted.
+    A summary made under other parameters is left out: it is remade anyway.
+    """
+    runs = []
+    for path, search in SEARCHES.items():
+        if not os.path.exists(path):
+            continue
+        try:
+            with open(path) as handle:
+                summary = json.load(handle)
+            parameters = summary["parameters"]
+            listed = summary["runs"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise WorkflowError(
+                f"{path}: not a whole search summary ({error}); delete it and run "
+                "snakemake again: it is remade from the results"
+            ) from None
+        current = {
+            "protocol": PROTOCOLS[search.protocol].to_dict(),
+            "seeds": config["seeds"],
+        }
+        if parameters == current:
+            runs += listed
+    return runs
 
 
-def search_tag(d):
-    """The search settings of d as a path segment: new settings, new summary."""
-    if d in GRID:
-        return "grid~" + "-".join(map(str, GRID[d]))
-    s = config["search"]
-    low, high = s["sweep"]
-    return f"start~{s['start']}_sweep~{low}..{high}_maxn~{s['max_n']}"
-
-
-# One summary per (k, d), its path naming the search settings. The tables
-# depend on these static paths only, never on checkpoint-dependent inputs:
-# Snakemake skips a job waiting on a checkpoint when its output already exists
-# (even if its params changed), so new work must show up as a missing summary.
-SUMMARIES = [
-    f"results/search/k~{k}/d~{d}/{search_tag(d)}.json"
-    for k in config["ks"]
-    for d in config["dims"]
-]
-
-
+# -- one optimisation job ----------------------------------------------------
 def uses_gpu(d):
     """Whether the optimisation job of dimension d requests a GPU."""
     if config["device"] == "gpu":
@@ -166,15 +209,32 @@ def job_group(wildcards):
     return None if uses_gpu(int(wildcards.d)) else "probe"
 
 
+def job_k(wildcards):
+    """Top-k of an optimisation job: k~K, or its dataset's k."""
+    kind, value = wildcards.source.split("~", 1)
+    return int(value) if kind == "k" else DATASET_K[value]
+
+
 def job_mem_mb(wildcards):
     """Host memory of an optimisation job: the working set, plus JAX itself."""
     kind, value = wildcards.source.split("~", 1)
-    n = int(wildcards.n)
-    queries = (
-        math.comb(n, int(value)) if kind == "k" else dataset_spec(value)["queries"]
-    )
-    need = required_bytes(len(config["seeds"]), queries, n)
+    n, k = int(wildcards.n), job_k(wildcards)
+    queries = math.comb(n, k) if kind == "k" else dataset_spec(value)["queries"]
+    need = required_bytes(len(config["seeds"]), queries, n, int(wildcards.d), k)
     return 1500 + math.ceil(1.5 * need / 2**20)
+
+
+def job_protocol(wildcards):
+    """The protocol's settings as --protocol words, in a fixed order."""
+    return " ".join(PROTOCOLS[wildcards.protocol].options())
+
+
+def qrels_of(wildcards):
+    """The qrels file an optimisation job's {source} names."""
+    kind, value = wildcards.source.split("~", 1)
+    if kind == "k":
+        return f"results/qrels/k~{value}/n~{wildcards.n}.npz"
+    return f"results/datasets/{value}/qrels.npz"
 
 
 def job_image(wildcards):
@@ -187,22 +247,15 @@ def job_conda_env(wildcards):
     return f"{ENVS}/{name}.yaml"
 
 
-# JAX on a shared GPU node: allocate on demand, reuse compiled programs.
+# JAX on a shared GPU node: allocate on demand; every job keeps its compiled
+# programs in one cache, so repeated shapes load instead of compiling.
 JAX_ENV = (
     "XLA_PYTHON_CLIENT_PREALLOCATE=false "
     "JAX_COMPILATION_CACHE_DIR=${JAX_COMPILATION_CACHE_DIR:-$PWD/.jax-cache}"
 )
 
 
-# -- LIMIT-style datasets and their critical d ------------------------------
-DATASETS = list(config["datasets"])
-
-
-def dataset_spec(name):
-    """A dataset's settings, the generator's defaults filled in."""
-    return dataclasses.asdict(DatasetSpec(name=name, **config["datasets"][name]))
-
-
+# -- datasets ----------------------------------------------------------------
 def as_options(settings):
     """Settings as command-line options: {"max_steps": 5} -> "--max-steps 5"."""
     return " ".join(
@@ -216,83 +269,10 @@ def dataset_options(wildcards):
     return as_options(spec)
 
 
-def qrels_of(wildcards):
-    """The qrels file an optimisation job's {source} names."""
-    kind, value = wildcards.source.split("~", 1)
-    if kind == "k":
-        return f"results/qrels/k~{value}/n~{wildcards.n}.npz"
-    return f"results/datasets/{value}/qrels.npz"
-
-
-def job_k(wildcards):
-    """Top-k of an optimisation job: k~K, or its dataset's k."""
-    kind, value = wildcards.source.split("~", 1)
-    return int(value) if kind == "k" else dataset_spec(value)["k"]
-
-
-def dimension_search(dataset):
-    """Replay the search over d for a dataset, like search_result over n."""
-    c = config["critical_d"]
-    source, documents = f"dataset~{dataset}", dataset_spec(dataset)["documents"]
-    outcomes = {}
-    while True:
-        step = plan_dimension_search(
-            c["start"], outcomes, tuple(c["sweep"]), c["max_d"]
-        )
-        if isinstance(step, SearchDone):
-            return step
-        run = checkpoints.optimize.get(source=source, d=step.n, n=documents).output.run
-        outcomes[step.n] = any_solved(run)
-
-
-def dimension_runs(wildcards):
-    done = dimension_search(wildcards.dataset)
-    d_values = sorted(set(done.probed) | set(done.sweep))
-    n = dataset_spec(wildcards.dataset)["documents"]
-    return [
-        f"results/runs/dataset~{wildcards.dataset}/d~{d}/n~{n}.json" for d in d_values
-    ]
-
-
-def dimension_summary(wildcards):
-    done = dimension_search(wildcards.dataset)
-    return {
-        "critical_d": done.upper_n,
-        "probed": list(done.probed),
-        "sweep_d": list(done.sweep),
-        "spec": dataset_spec(wildcards.dataset),
-    }
-
-
-def dimension_settings(wildcards):
-    return dict(config["critical_d"])
-
-
-def dimension_tag():
-    c = config["critical_d"]
-    low, high = c["sweep"]
-    return f"start~{c['start']}_sweep~{low}..{high}_maxd~{c['max_d']}"
-
-
-DIMENSION_SUMMARIES = [
-    f"results/search/dataset~{name}/{dimension_tag()}.json" for name in DATASETS
-]
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
 DATASET_TABLES = (
     ["results/tables/retrieval.csv"]
-    + (["results/tables/critical_d.csv"] if config["critical_d"]["enabled"] else [])
+    + (["results/tables/critical_d.csv"] if D_SEARCHES else [])
     if DATASETS
     else []
 )
-
-
-def optimizer_options(config):
-    """The optimiser settings as command-line options, in the schema's order.
-
-    The schema admits only optimiser keys and fills their defaults, so every
-    key is an option. A fixed order keeps the params, and so the reruns,
-    independent of the order in which a user's YAML lists them.
-    """
-    with open(SCHEMA) as handle:
-        names = yaml.safe_load(handle)["properties"]["optimizer"]["properties"]
-    return as_options({name: config["optimizer"][name] for name in names})

@@ -6,6 +6,7 @@ rule figures:
         runs="results/tables/runs.csv",
         critical="results/tables/critical_n.csv",
         paper=f"{RESOURCES}/paper_table6.csv",
+        followups=f"{RESOURCES}/followup_points.csv",
     output:
         accuracy_png=report(
             "results/figures/accuracy_vs_n.png",
@@ -25,6 +26,12 @@ rule figures:
             category="Figures",
         ),
         extrapolation_pdf="results/figures/extrapolation.pdf",
+        protocols_png=report(
+            "results/figures/protocols_vs_d.png",
+            caption="../report/protocols_vs_d.rst",
+            category="Figures",
+        ),
+        protocols_pdf="results/figures/protocols_vs_d.pdf",
     log:
         "logs/figures.log",
     localrule: True

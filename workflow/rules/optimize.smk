@@ -1,19 +1,19 @@
-# Stage 2: one optimisation job per (d, k, n), every seed inside it.
-# A checkpoint, so that the critical-n search can read its outcome. GPU jobs
-# (config device / gpu_min_dim) request gpu=1 and run in the CUDA-12 image.
-# {source} names the qrels: k~K (all k-subsets of n documents) or
-# dataset~NAME (a LIMIT-style dataset's qrels, n its documents).
+# Stage 2: one optimisation job per (protocol, source, d, n), every seed inside
+# it. A checkpoint, so that the searches can read its outcome. {source} names
+# the qrels: k~K (all k-subsets of n documents) or dataset~NAME (a LIMIT-style
+# dataset's qrels, n its documents). GPU jobs (config device / gpu_min_dim)
+# request gpu=1, run with --device gpu, and never share a cluster job.
 
 
 checkpoint optimize:
     input:
         qrels=qrels_of,
     output:
-        run="results/runs/{source}/d~{d}/n~{n}.json",
+        run="results/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.json",
     log:
-        "logs/runs/{source}/d~{d}/n~{n}.log",
+        "logs/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.log",
     benchmark:
-        "benchmarks/runs/{source}/d~{d}/n~{n}.tsv"
+        "benchmarks/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.tsv"
     group:
         job_group
     conda:
@@ -29,7 +29,8 @@ checkpoint optimize:
         k=job_k,
         seeds=" ".join(str(s) for s in config["seeds"]),
         device=job_device,
-        optimizer=optimizer_options(config),
+        deterministic="--deterministic" if config["deterministic"] else "",
+        protocol=job_protocol,
         jax_env=JAX_ENV,
     shell:
         """
@@ -38,8 +39,8 @@ checkpoint optimize:
             --k {params.k} \
             --qrels {input.qrels:q} \
             --seeds {params.seeds} \
-            --device {params.device} \
-            {params.optimizer} \
+            --device {params.device} {params.deterministic} \
+            --protocol {params.protocol} \
             --out {output.run:q} \
             >{log:q} 2>&1
         """

@@ -1,30 +1,38 @@
 """Snakemake script: search summaries -> runs.csv, critical_n.csv/.md, fit.csv.
 
-Each summary lists the result files of its (k, d); those are read here.
+Each summary lists the result files of its (protocol, k, d); every one is
+checked against what its path and the config say it is before it is used.
 """
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-import json  # noqa: E402
-
 import pandas as pd  # noqa: E402
 
 from free_embedding.fit import fit_table  # noqa: E402
-from free_embedding.results import load_run  # noqa: E402
-from free_embedding.tables import critical_n_table, runs_table  # noqa: E402
+from free_embedding.results import expected_parameters, load_run, load_summary  # noqa: E402
+from free_embedding.tables import (  # noqa: E402
+    critical_n_table,
+    per_seed_values,
+    runs_table,
+)
 
 sm = snakemake  # noqa: F821
-paths = []
-for summary in sm.input.summaries:
-    with open(summary) as handle:
-        paths += json.load(handle)["runs"]
-runs = runs_table([load_run(path) for path in paths])
+p = sm.params
+documents, searched = [], {}
+for path in sm.input.summaries:
+    summary = load_summary(path)
+    k, d = (int(part.split("~")[1]) for part in summary["subject"].split("/"))
+    searched[summary["protocol"], k, d] = summary.get("critical_n")
+    for run in summary["runs"]:
+        expected = expected_parameters(run, p.protocols, p.seeds, p.dataset_k)
+        documents.append(load_run(run, expected))
+runs = runs_table(documents)
 runs.to_csv(sm.output.runs, index=False)
-critical = critical_n_table(runs, pd.read_csv(sm.input.paper, comment="#"))
+critical = critical_n_table(runs, searched, pd.read_csv(sm.input.paper, comment="#"))
 critical.to_csv(sm.output.critical_csv, index=False)
 with open(sm.output.critical_md, "w") as handle:
     handle.write(critical.to_markdown(index=False) + "\n")
-fit_table(critical).to_csv(sm.output.fit, index=False)
+fit_table(critical, per_seed_values(runs)).to_csv(sm.output.fit, index=False)
 print(critical.to_string(index=False), file=sys.stderr)

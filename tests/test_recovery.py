@@ -1,0 +1,133 @@
+"""Results that never lie: a result that is not what its path says is refused,
+and a plain `snakemake` after deleting any run, summary or table file remakes
+exactly what is missing and what depends on it."""
+
+import json
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from test_workflow import TINY, run_file, snakemake
+
+pytestmark = pytest.mark.workflow
+GRID = {**TINY, "dims": [3], "seeds": [0], "search": {"grid": {3: [5, 6, 7]}}}
+SEARCH = {**TINY, "dims": [4], "seeds": [0]}
+
+
+@pytest.fixture(scope="module")
+def grid_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("grid")
+    snakemake(workdir, config=GRID)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def search_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("search")
+    snakemake(workdir, config=SEARCH)
+    return workdir
+
+
+def copy_of(workdir, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(workdir, target)
+    return target
+
+
+def jobs_run(done) -> dict[str, int]:
+    """Rule -> job count, from a real run's job stats."""
+    table = (done.stdout + done.stderr).split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split() for line in table.strip().splitlines()[2:]]
+    return {rule: int(count) for rule, count in rows if rule != "total"}
+
+
+def outcome(path):
+    """A result's metrics, without the published per-seed timing."""
+    metrics = json.loads(path.read_text())["metrics"]
+    for seed in metrics["seeds"]:
+        del seed["optimization_duration_seconds"]
+    return metrics
+
+
+def mtimes(workdir):
+    return {
+        p: p.stat().st_mtime_ns for p in (workdir / "results").rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("fixture", ["grid_run", "search_run"])
+def test_a_deleted_run_is_remade_with_what_depends_on_it(request, tmp_path, fixture):
+    workdir = copy_of(request.getfixturevalue(fixture), tmp_path)
+    summary = next((workdir / "results/search").rglob("*.json"))
+    victim = workdir / json.loads(summary.read_text())["runs"][1]
+    before = outcome(victim)
+    victim.unlink()
+    done = snakemake(workdir)
+    assert jobs_run(done) == {"optimize": 1, "search": 1, "aggregate": 1,
+                              "figures": 1, "all": 1}  # fmt: skip
+    assert outcome(victim) == before  # deterministic
+    assert "Nothing to be done" in snakemake(workdir, "-n").stdout
+
+
+@pytest.mark.parametrize("target", ["summary", "critical_n.csv", "runs.csv"])
+def test_a_deleted_summary_or_table_is_remade(grid_run, tmp_path, target):
+    workdir = copy_of(grid_run, tmp_path)
+    if target == "summary":
+        path = next((workdir / "results/search").rglob("*.json"))
+    else:
+        path = workdir / "results/tables" / target
+    path.unlink()
+    runs_before = {p: t for p, t in mtimes(workdir).items() if "/runs/" in str(p)}
+    done = snakemake(workdir)
+    assert path.exists() and "optimize" not in jobs_run(done)
+    assert {
+        p: t for p, t in mtimes(workdir).items() if "/runs/" in str(p)
+    } == runs_before
+
+
+def test_a_result_copied_over_another_is_refused(grid_run, tmp_path):
+    """cp n~7.json n~6.json: no table may list n=7 twice; the error names the
+    file, the field that differs, and the fix, and following it recovers."""
+    workdir = copy_of(grid_run, tmp_path)
+    (workdir / "results/tables/runs.csv").unlink()
+    shutil.copy(workdir / run_file(3, 7), workdir / run_file(3, 6))
+    done = snakemake(workdir, check=False)
+    message = done.stdout + done.stderr
+    assert done.returncode != 0 and not (workdir / "results/tables/runs.csv").exists()
+    assert f"{run_file(3, 6)}: parameters.n is 7" in message and "say 6" in message
+    assert "delete it and run snakemake again" in message
+    (workdir / run_file(3, 6)).unlink()
+    snakemake(workdir)
+    runs = pd.read_csv(workdir / "results/tables/runs.csv")
+    assert sorted(runs["n"]) == [5, 6, 7]
+
+
+def test_a_result_of_another_dimension_is_refused_by_the_search(search_run, tmp_path):
+    workdir = copy_of(search_run, tmp_path)
+    summary = json.loads(next((workdir / "results/search").rglob("*.json")).read_text())
+    first = workdir / summary["runs"][0]
+    doc = json.loads(first.read_text())
+    doc["parameters"]["d"] = 3
+    first.write_text(json.dumps(doc))
+    os.utime(first)
+    (workdir / "results/tables/critical_n.csv").unlink()
+    done = snakemake(workdir, check=False)
+    assert done.returncode != 0
+    assert (
+        "parameters.d is 3, but its path and the config say 4"
+        in done.stdout + done.stderr
+    )
+
+
+def test_a_truncated_result_names_the_file_and_the_fix(grid_run, tmp_path):
+    workdir = copy_of(grid_run, tmp_path)
+    path = workdir / run_file(3, 5)
+    path.write_text(path.read_text()[:100])
+    (workdir / "results/tables/runs.csv").unlink()
+    done = snakemake(workdir, check=False)
+    assert done.returncode != 0
+    message = done.stdout + done.stderr
+    assert f"{run_file(3, 5)}: not valid JSON" in message
+    assert "delete it and run snakemake again" in message
