@@ -10,8 +10,9 @@ LOCKS  := requirements.lock $(if $(GPU),requirements-cuda12.lock)
 STAMP  := $(VENV)/.installed-$(if $(GPU),gpu,cpu)
 CORES  ?= all
 IMAGES ?= cpu cuda12
+GPU_PYTHON ?= $(BIN)/python
 
-.PHONY: run test bench lint venv images clean
+.PHONY: run test bench lint venv images gpu-check clean
 
 $(STAMP): $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
 	$(BIN)/ruff format --check workflow tests
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
+
+gpu-check:  ## on a GPU node: GPU tests, GPU benchmark, a search at d=20 -> docs/gpu-check.md
+	$(GPU_PYTHON) workflow/scripts/gpu_check.py
 
 images:  ## build the container images with podman or docker (containers/README.md)
 	IMAGES="$(IMAGES)" containers/build.sh

@@ -77,6 +77,14 @@ def test_device_setting_applies_to_every_optimisation_job(tmp_path, device, gpus
         assert job.container_img_url == IMAGES["cuda12" if gpus else "cpu"]
 
 
+def test_the_deterministic_gpu_mode_reaches_the_jobs(tmp_path):
+    jobs = planned_jobs(tmp_path, device="gpu", deterministic=True)
+    optimise = [job for (rule, _), job in jobs.items() if rule == "optimize"]
+    assert optimise and all(
+        job.params.deterministic == "--deterministic" for job in optimise
+    )
+
+
 def test_optimiser_settings_reach_the_job_in_a_stable_order(tmp_path):
     """Every protocol setting becomes a --protocol word; YAML order does not matter."""
     given = {"max_steps": 77, "learning_rate": 0.5, "eval_every": 7}

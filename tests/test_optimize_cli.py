@@ -187,3 +187,28 @@ def test_gpu_without_a_gpu_fails_fast_not_on_the_cpu(tmp_path, leaked):
     assert "--device gpu" in done.stderr and "CUDA" in done.stderr
     assert "does not fall back to the CPU" in done.stderr
     assert not out.exists() and time.monotonic() - started < 60
+
+
+@pytest.mark.skipif(has_gpu(), reason="a GPU is present: make gpu-check would run")
+def test_gpu_check_says_plainly_that_it_needs_a_gpu(tmp_path):
+    report = tmp_path / "gpu-check.md"
+    done = subprocess.run(
+        [sys.executable, os.path.join(SCRIPTS, "gpu_check.py"), "--report", report],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and "no GPU visible to JAX" in done.stderr
+    assert "make venv GPU=1" in done.stderr and not report.exists()
+
+
+def test_the_deterministic_gpu_mode_is_passed_to_xla_and_recorded(tmp_path):
+    out = tmp_path / "r.json"
+    done = optimize("--d", 3, "--n", 5, "--device", "cpu", "--deterministic",
+                    "--protocol", "max_steps=200", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = load_run(str(out))
+    assert doc["parameters"]["deterministic"] is True
+    env = doc["environment"]
+    assert (
+        env["deterministic_gpu_ops"]
+        and "--xla_gpu_deterministic_ops=true" in env["xla_flags"]
+    )

@@ -72,7 +72,7 @@ def run_stepwise(settings: RunSettings, seed: int, relevance: Relevance) -> Seed
     mask_QxN = np.asarray(relevance.mask_QxN, bool)
     num_queries, num_docs = mask_QxN.shape
     num_relevant = int(mask_QxN.sum())
-    platform = jax.devices()[0].platform
+    platform = (jax.config.jax_default_device or jax.devices()[0]).platform
     optimizer, step = jitted_step(p, platform)
     params = published_init(seed, num_queries, num_docs, s.d, p)
     opt_state = optimizer.init(params)
