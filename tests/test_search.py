@@ -43,8 +43,9 @@ def test_published_gallop_sequence():
 
 
 def test_everything_solved_gallops_to_max_n():
-    done, _ = run_search(5, 2, lambda n: True, max_n=40)
-    assert done.critical_n == 36 and done.upper_n is None
+    done, order = run_search(5, 2, lambda n: True, max_n=40)
+    assert done.critical_n == 40 and done.upper_n is None
+    assert order[-2:] == [36, 40]  # the last stride is cut at max_n
 
 
 def test_nothing_solved_reaches_the_smallest_n():

@@ -31,6 +31,8 @@ wildcard_constraints:
     dataset=r"[A-Za-z0-9_-]+",
     source=r"k~\d+|dataset~[A-Za-z0-9_-]+",
     subject=r"k~\d+/d~\d+|dataset~[A-Za-z0-9_-]+",
+    construction=r"moment|trig_moment",
+    precision=r"float64|float32|bfloat16|float16",
 
 
 # The interpreter of shell rules: a conda env's or an image's own python under
@@ -134,7 +136,8 @@ def done(search):
     raises until a probe's result exists, so Snakemake runs that job and asks
     again: the search advances a job at a time, and the sweep runs in parallel."""
     return replay(
-        search, lambda x: solved(checkpoints.optimize.get(**search.probe(x)).output.run)
+        search.plan,
+        lambda x: solved(checkpoints.optimize.get(**search.probe(x)).output.run),
     )
 
 
@@ -268,6 +271,14 @@ def dataset_options(wildcards):
     del spec["name"]
     return as_options(spec)
 
+
+W = config["witnesses"]
+WITNESSES = [
+    f"results/witnesses/{construction}/k~{k}/{precision}.json"
+    for construction in W["constructions"]
+    for k in W["ks"]
+    for precision in W["precisions"]
+]
 
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
 DATASET_TABLES = (

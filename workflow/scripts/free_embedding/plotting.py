@@ -190,3 +190,34 @@ def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     _save(fig, paths, dpi)
+
+
+def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> None:
+    """Critical n against d on a log scale: Table 6, each protocol's critical
+    n, and the n each float precision lets an exact witness hold (at d = 2k;
+    an upward triangle: still holding at the cap)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(paper["d"], paper["critical_n"], color="grey", lw=2, label="paper, Table 6")
+    ours = critical.dropna(subset=["median_critical_n"])
+    for i, (protocol, group) in enumerate(ours[ours["k"] == 2].groupby("protocol")):
+        ax.plot(group["d"], group["median_critical_n"], marker="o", ls=STYLES[i % 4],
+                label=f"optimised: {protocol}")  # fmt: skip
+    shapes = {"float64": "D", "float32": "s", "float16": "v", "bfloat16": "P"}
+    for (construction, precision), rows in witnesses[witnesses["k"] == 2].groupby(
+        ["construction", "precision"]
+    ):
+        offset = 0.15 if construction == "trig_moment" else -0.15
+        for _, row in rows.iterrows():
+            marker = "^" if row["capped"] else shapes.get(precision, "o")
+            ax.plot(row["d"] + offset, row["max_n"], marker, ms=8, mfc="none", mew=1.5,
+                    color="C3" if construction == "moment" else "C4",
+                    label=f"witness {construction}, {precision}"
+                    + (" (cap)" if row["capped"] else ""))  # fmt: skip
+    ax.set_yscale("log")
+    ax.set_xlim(2.5, max(12, ours["d"].max() + 1 if len(ours) else 12))
+    ax.set_xlabel("embedding dimension d")
+    ax.set_ylabel("documents n with every top-2 subset represented")
+    ax.set_title("Geometry, precision or optimiser? (k=2)")
+    ax.legend(fontsize=6.5, ncol=2)
+    ax.grid(alpha=0.3, which="both")
+    _save(fig, paths, dpi)

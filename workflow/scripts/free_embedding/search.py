@@ -61,7 +61,7 @@ def plan_search(
 
     ``outcomes`` maps each evaluated n to whether any seed solved it (assumed
     true below some boundary, false above). ``lowest`` is the smallest n
-    considered (k + 1 for the critical n); galloping up stops past ``max_n``.
+    considered (k + 1 for the critical n); galloping up stops at ``max_n``.
     """
     probed: list[int] = []
 
@@ -89,11 +89,12 @@ def _gallop_and_bisect(start, lowest, max_n, solved):
     n_low = n_high = None
     if solved(start):
         n_low, step = start, 1
-        while n_low + step <= max_n:
-            if solved(n_low + step):
-                n_low, step = n_low + step, step * 2
+        while n_low < max_n:  # the last stride stops at max_n itself
+            n_test = min(n_low + step, max_n)
+            if solved(n_test):
+                n_low, step = n_test, step * 2
             else:
-                n_high = n_low + step
+                n_high = n_test
                 break
     else:
         n_high, step = start, 1
@@ -234,12 +235,14 @@ class Search:
         }  # fmt: skip
 
 
-def replay(search: Search, solved: Callable[[int], bool]) -> SearchDone:
-    """Run ``search`` against ``solved``, which answers one probe at a time
-    (in the workflow it raises until that probe's job has run)."""
+def replay(
+    plan: Callable[[dict], NeedProbe | SearchDone], solved: Callable[[int], bool]
+) -> SearchDone:
+    """Run a search's ``plan`` against ``solved``, which answers one probe at
+    a time (in the workflow it raises until that probe's job has run)."""
     outcomes: dict[int, bool] = {}
     while True:
-        step = search.plan(outcomes)
+        step = plan(outcomes)
         if isinstance(step, SearchDone):
             return step
         outcomes[step.n] = solved(step.n)

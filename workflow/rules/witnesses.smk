@@ -1,0 +1,70 @@
+# Stage 7 (its own target: snakemake witnesses): exact witnesses at d = 2k and
+# the largest n each float precision still represents, beside the critical n
+# that the optimisers reach.
+
+
+rule witness:
+    output:
+        result="results/witnesses/{construction}/k~{k}/{precision}.json",
+    log:
+        "logs/witnesses/{construction}/k~{k}/{precision}.log",
+    conda:
+        "../../envs/jax-cpu.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        python=PYTHON,
+        script=f"{SCRIPTS}/witness.py",
+        placements=config["witnesses"]["placements"],
+        max_n=config["witnesses"]["max_n"],
+        scan_limit=config["witnesses"]["scan_limit"],
+    shell:
+        """
+        {params.python:q} {params.script:q} \
+            --construction {wildcards.construction} \
+            --k {wildcards.k} \
+            --precision {wildcards.precision} \
+            --placements {params.placements} \
+            --max-n {params.max_n} \
+            --scan-limit {params.scan_limit} \
+            --out {output.result:q} \
+            >{log:q} 2>&1
+        """
+
+
+rule witness_table:
+    input:
+        witnesses=WITNESSES,
+        critical="results/tables/critical_n.csv",
+        paper=f"{RESOURCES}/paper_table6.csv",
+    output:
+        table=report(
+            "results/tables/witness.csv",
+            caption="../report/witness.rst",
+            category="Witnesses",
+        ),
+        placements="results/tables/witness_placements.csv",
+        figure_png=report(
+            "results/figures/limits_vs_d.png",
+            caption="../report/limits_vs_d.rst",
+            category="Witnesses",
+        ),
+        figure_pdf="results/figures/limits_vs_d.pdf",
+    log:
+        "logs/witness_table.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/aggregate_witnesses.py"
+
+
+rule witnesses:
+    input:
+        "results/tables/witness.csv",
+        "results/figures/limits_vs_d.png",
+    localrule: True
