@@ -19,7 +19,13 @@ from free_embedding.witness import (
     queries_at,
 )
 
-jax.config.update("jax_enable_x64", True)
+
+@pytest.fixture(autouse=True)
+def x64():
+    """float64 witnesses need JAX's 64-bit mode; only for these tests."""
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", False)
 
 
 # -- exact arithmetic: no floats ---------------------------------------------

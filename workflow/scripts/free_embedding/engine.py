@@ -21,6 +21,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from .losses import Relevance
 from .model import Metrics, Params, draw_params, evaluate, make_optimizer, make_step
@@ -43,11 +44,10 @@ class SeedState(NamedTuple):
     evaluations: jax.Array  # periodic evaluations so far
     best_hits: jax.Array  # most hits at a periodic evaluation (-1: none yet)
     last_eval_loss: jax.Array  # the loss at the last periodic evaluation
-    curve_step: jax.Array  # (slots,) recorded evaluations, -1 where none
-    curve_loss: jax.Array
-    curve_hits: jax.Array
-    curve_margin: jax.Array
-    final: Metrics  # at the step the seed stopped
+    # (slots + 1, 3): loss, hits, margin of each recorded evaluation, NaN where
+    # none; evaluations that are not recorded go to the scratch row at the end
+    curves: jax.Array
+    final: Metrics  # of the last evaluation: the one at the step a seed stopped
 
 
 class Progress(NamedTuple):
@@ -126,9 +126,7 @@ class Engine:
             step=i32(0), params=raw, opt_state=opt_state, best_loss=f32(np.inf),
             bad_steps=i32(0), status=i32(RUNNING), last_loss=f32(np.nan),
             evaluations=i32(0), best_hits=i32(-1), last_eval_loss=f32(np.nan),
-            curve_step=np.full(slots, -1, i32), curve_loss=np.full(slots, np.nan, f32),
-            curve_hits=np.full(slots, -1, i32),
-            curve_margin=np.full(slots, np.nan, f32),
+            curves=np.full((slots + 1, 3), np.nan, f32),
             final=Metrics(hits=i32(-1), margin=f32(np.nan)),
         )  # fmt: skip
 
@@ -152,7 +150,9 @@ class Engine:
         s, p = self.settings, self.protocol
         step = make_step(p, self.optimizer, self.device.platform)
         threshold = delta_threshold(p.min_delta)
-        last, every, target = p.max_steps - 1, p.eval_every, self.num_relevant
+        i32 = np.int32  # the step counters' type, also where JAX runs with x64
+        last, every, target = i32(p.max_steps - 1), i32(p.eval_every), self.num_relevant
+        stride, slots = i32(self.stride), i32(self.slots)
 
         def take_step(st: SeedState) -> SeedState:
             params, opt_state, loss = step(st.params, st.opt_state, relevance)
@@ -169,7 +169,8 @@ class Engine:
             )  # fmt: skip
 
         def block(st: SeedState) -> SeedState:
-            eval_at = jnp.minimum((st.step + every - 1) // every * every, last)
+            # (non-negative values: lax.div and lax.rem need no sign handling)
+            eval_at = jnp.minimum(lax.div(st.step + (every - 1), every) * every, last)
             st = jax.lax.while_loop(
                 lambda t: (t.status == RUNNING) & (t.step <= eval_at), take_step, st
             )
@@ -178,30 +179,24 @@ class Engine:
             success = metrics.hits == target
             if p.success == "margin":
                 success = metrics.margin > 0
-            status = jnp.where(reached & success, SOLVED, st.status)
-            status = jnp.where(
-                reached & ~success & (eval_at == last), MAX_STEPS, status
+            # a seed that reached the evaluation is RUNNING: it solved it, ran
+            # out of steps, or runs on; one that stopped earlier keeps its reason
+            verdict = jnp.where(success, SOLVED, jnp.where(eval_at == last, MAX_STEPS,
+                                                             RUNNING))  # fmt: skip
+            status = jnp.where(reached, verdict, st.status)
+            record = reached & (lax.rem(st.evaluations, stride) == 0)
+            row = jnp.where(record, lax.div(st.evaluations, stride), slots)
+            point = jnp.stack(
+                [st.last_loss, metrics.hits.astype(jnp.float32), metrics.margin]
             )
-            slot = st.evaluations // self.stride
-            record = reached & (st.evaluations % self.stride == 0)
-
-            def put(curve, value):
-                return curve.at[slot].set(jnp.where(record, value, curve[slot]))
-
             return st._replace(
                 status=status,
                 evaluations=st.evaluations + reached,
                 best_hits=jnp.where(reached, jnp.maximum(st.best_hits, metrics.hits),
                                     st.best_hits),
                 last_eval_loss=jnp.where(reached, st.last_loss, st.last_eval_loss),
-                curve_step=put(st.curve_step, eval_at),
-                curve_loss=put(st.curve_loss, st.last_loss),
-                curve_hits=put(st.curve_hits, metrics.hits),
-                curve_margin=put(st.curve_margin, metrics.margin),
-                final=jax.tree.map(
-                    lambda new, old: jnp.where(status != RUNNING, new, old),
-                    metrics, st.final,
-                ),
+                curves=jax.lax.dynamic_update_slice(st.curves, point[None], (row, 0)),
+                final=metrics,
             )  # fmt: skip
 
         # The published draws are normalised once, here, at step 0.
@@ -267,10 +262,14 @@ class Engine:
 
     def _outcomes(self, state: SeedState, seeds) -> list[SeedOutcome]:
         batched = self.seed_batching == "vmap"
+        p = self.protocol
+        steps = np.arange(self.slots) * self.stride * p.eval_every
+        steps = np.minimum(steps, p.max_steps - 1)  # the last evaluation's step
         outcomes = []
         for b, seed in enumerate(seeds):
             st = jax.tree.map(lambda x, b=b: x[b], state) if batched else state
-            kept = st.curve_step >= 0
+            curves = st.curves[: self.slots]
+            kept = ~np.isnan(curves[:, 1])
             temperature = st.params.temperature
             outcomes.append(
                 build_outcome(
@@ -278,10 +277,10 @@ class Engine:
                     success=self.protocol.success,
                     stop_reason=STOP_REASONS[int(st.status)],
                     steps_run=int(st.step),
-                    eval_steps=st.curve_step[kept].tolist(),
-                    eval_losses=st.curve_loss[kept].tolist(),
-                    eval_hits=st.curve_hits[kept].tolist(),
-                    eval_margins=st.curve_margin[kept].tolist(),
+                    eval_steps=steps[kept].tolist(),
+                    eval_losses=curves[kept, 0].tolist(),
+                    eval_hits=curves[kept, 1].astype(np.int64).tolist(),
+                    eval_margins=curves[kept, 2].tolist(),
                     best_hits=int(st.best_hits),
                     last_eval_loss=float(st.last_eval_loss),
                     final=jax.tree.map(lambda x: x.item(), st.final),

@@ -30,8 +30,12 @@ class Loss(NamedTuple):
 def infonce(scores_QxN, relevance: Relevance, temperature, protocol):
     """Minus the mean log-softmax probability of the relevant pairs, over all
     documents, with logits s / t: the published loss, op for op (the mask
-    converted and counted inside, as the published script does)."""
-    logits_QxN = scores_QxN / temperature
+    converted and counted inside, as the published script does). A learned
+    t multiplies by 1 / t: one division, not one per logit."""
+    if protocol.learn_temperature:
+        logits_QxN = scores_QxN * (1.0 / temperature)
+    else:
+        logits_QxN = scores_QxN / temperature
     log_probs_QxN = jax.nn.log_softmax(logits_QxN, axis=1)
     mask_QxN = relevance.mask_QxN.astype(log_probs_QxN.dtype)
     num_pos = jnp.sum(mask_QxN)
@@ -42,9 +46,27 @@ def sigmoid(scores_QxN, relevance: Relevance, temperature, protocol):
     """Sum over every (query, document) pair of softplus(-y t (s - b)),
     y = +1 for a relevant pair and -1 otherwise (arXiv 2605.23556)."""
     labels_QxN = jnp.where(relevance.mask_QxN, 1.0, -1.0)
-    return jnp.sum(
-        jax.nn.softplus(-labels_QxN * temperature * (scores_QxN - protocol.bias))
-    )
+    return jnp.sum(_softplus(-labels_QxN * temperature * (scores_QxN - protocol.bias)))
+
+
+@jax.custom_vjp
+def _softplus(z):
+    """max(z, 0) + log1p(exp(-|z|)), stable; its derivative, the logistic
+    sigmoid, reuses the forward pass's exp(-|z|) (one exponential in all)."""
+    return _softplus_forward(z)[0]
+
+
+def _softplus_forward(z):
+    e = jnp.exp(-jnp.abs(z))
+    return jnp.maximum(z, 0.0) + jnp.log1p(e), (z, e)
+
+
+def _softplus_backward(saved, g):
+    z, e = saved
+    return (g * jnp.where(z >= 0, 1.0, e) / (1.0 + e),)
+
+
+_softplus.defvjp(_softplus_forward, _softplus_backward)
 
 
 def hinge(scores_QxN, relevance: Relevance, temperature, protocol):

@@ -149,9 +149,15 @@ def evaluate(params: Params, relevance: Relevance, k: int) -> Metrics:
     scores_QxN = full(query_vectors(params, relevance, full), params.docs)
     mask_QxN = relevance.mask_QxN
     _, top_QxK = jax.lax.top_k(scores_QxN, k)
-    hits = jnp.sum(jnp.take_along_axis(mask_QxN, top_QxK, axis=1), dtype=jnp.int32)
-    lowest_relevant = jnp.min(jnp.where(mask_QxN, scores_QxN, jnp.inf))
-    highest_other = jnp.max(jnp.where(mask_QxN, -jnp.inf, scores_QxN))
+    found_QxK = jnp.take_along_axis(mask_QxN, top_QxK, axis=1, mode="promise_in_bounds")
+    hits = jnp.sum(found_QxK, dtype=jnp.int32)
+    lowest_relevant, highest_other = jax.lax.reduce(  # one pass for both
+        (jnp.where(mask_QxN, scores_QxN, jnp.inf),
+         jnp.where(mask_QxN, -jnp.inf, scores_QxN)),
+        (jnp.float32(jnp.inf), jnp.float32(-jnp.inf)),
+        lambda a, b: (jnp.minimum(a[0], b[0]), jnp.maximum(a[1], b[1])),
+        (0, 1),
+    )  # fmt: skip
     return Metrics(hits=hits, margin=lowest_relevant - highest_other)
 
 
