@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Where a job's time goes, from process start to result file.
+
+For each shape it runs optimize.py as a job does (a fresh process, seed 42)
+and splits the wall time: compile (the job's programs), run (the steps),
+and the rest (interpreter, imports, JAX start-up, qrels, writing). "cold"
+has an empty compilation cache; "warm" runs the same job again on the cache
+the first run filled (reruns, or jobs that repeat a shape).
+
+    python workflow/scripts/benchmark_startup.py [--repo ../other-checkout]
+    python workflow/scripts/benchmark_startup.py \
+        --published ../limit/code/free_embedding_experiment.py
+
+--repo times another checkout's optimize.py (e.g. an older commit, for a
+before/after table). --published also times, side by side, the published
+script's optimiser at (d=6, n=19, seed 42) and this workflow's snakemake on
+the same one job (see compare_published.py for how the script is called).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHAPES = [(4, 10), (6, 19), (8, 29), (12, 60)]
+
+
+def one_job(repo: str, d: int, n: int, cache: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.json")
+        env = {k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"}
+        if cache:
+            env["JAX_COMPILATION_CACHE_DIR"] = cache
+        script = os.path.join(repo, "workflow", "scripts", "optimize.py")
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, script, "--d", str(d), "--n", str(n), "--seeds", "42",
+             "--device", "cpu", "--out", out], capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-2000:])
+        timing = json.load(open(out))["timing"]
+    compile_s, run_s = timing["compile_seconds"], timing["run_seconds"]
+    return dict(d=d, n=n, wall=wall, compile=compile_s, run=run_s,
+                rest=wall - compile_s - run_s)  # fmt: skip
+
+
+def print_rows(title, rows) -> None:
+    print(f"\n{title}")
+    print(
+        f"{'d':>3} {'n':>3} {'rest s':>7} {'compile s':>9} {'run s':>6} {'total s':>8}"
+    )
+    for r in rows:
+        print(f"{r['d']:>3} {r['n']:>3} {r['rest']:>7.2f} {r['compile']:>9.2f} "
+              f"{r['run']:>6.2f} {r['wall']:>8.2f}", flush=True)  # fmt: skip
+
+
+def against_published(published: str) -> None:
+    """Whole processes at (6, 19, 42): the published optimiser, and this
+    workflow's snakemake running the same one job from an empty folder."""
+    code = (f"import sys; sys.path.insert(0, {HERE!r}); import compare_published as c; "
+            f"c.run_published(c.load_published({published!r}), 6, 19, 42)")  # fmt: skip
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, env=env
+    )
+    theirs = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as workdir:
+        with open(os.path.join(workdir, "config.yaml"), "w") as handle:
+            handle.write("dims: [6]\nseeds: [42]\ndevice: cpu\ndatasets: {}\n"
+                         "search: {grid: {6: [19]}}\n")  # fmt: skip
+        snakemake = os.path.join(os.path.dirname(sys.executable), "snakemake")
+        started = time.perf_counter()
+        command = [snakemake, "-s", os.path.join(ROOT, "Snakefile"), "--directory",
+                   workdir, "--cores", "1", "-q"]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
+        ours = time.perf_counter() - started
+    print(
+        f"\nd=6 n=19 seed 42, whole processes: published optimiser {theirs:.1f} s,"
+        f" snakemake with this workflow {ours:.1f} s: {theirs / ours:.1f}x"
+    )
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--repo", default=ROOT, help="checkout whose optimize.py to time")
+    p.add_argument("--published", help="the published free_embedding_experiment.py")
+    p.add_argument("--no-warm", action="store_true", help="skip the warm-cache rows")
+    args = p.parse_args(argv)
+    cold, warm = [], []
+    for d, n in SHAPES:
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(one_job(args.repo, d, n, cache))
+            if not args.no_warm:
+                warm.append(one_job(args.repo, d, n, cache))
+    print_rows(f"{args.repo}: cold (empty compilation cache)", cold)
+    if warm:
+        print_rows(f"{args.repo}: warm (the same job again, cache filled)", warm)
+    if args.published:
+        against_published(args.published)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
