@@ -3,7 +3,7 @@
 
 Example (the published protocol, then a sigmoid one):
     python workflow/scripts/optimize.py --d 8 --n 30 --seeds 0 1 2 \\
-        --device cpu --out results/runs/k~2/d~8/n~30.json
+        --device cpu --out d8_n30.json
     python workflow/scripts/optimize.py --d 5 --n 20 --seeds 0 --protocol \\
         name=sigmoid loss=sigmoid learn_temperature=true schedule=warmup_cosine \\
         early_stopping=false success=margin --out sigmoid.json

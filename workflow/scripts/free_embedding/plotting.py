@@ -147,15 +147,22 @@ def extrapolation(critical, per_seed, paths, dpi=150) -> None:
     _save(fig, paths, dpi)
 
 
-def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
-    """Critical n per protocol against d, with Table 6 as the reference and
-    the follow-up papers' published points as markers."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+def _table6_and_protocols(ax, paper, critical, label: str):
+    """Table 6 as a grey line and each protocol's median critical n (k = 2);
+    returns the rows plotted."""
     ax.plot(paper["d"], paper["critical_n"], color="grey", lw=2, label="paper, Table 6")
     ours = critical.dropna(subset=["median_critical_n"])
     for i, (protocol, group) in enumerate(ours[ours["k"] == 2].groupby("protocol")):
         ax.plot(group["d"], group["median_critical_n"], marker="o", ls=STYLES[i % 4],
-                label=f"ours: {protocol} (median over seeds)")  # fmt: skip
+                label=label.format(protocol))  # fmt: skip
+    return ours
+
+
+def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
+    """Critical n per protocol against d, with Table 6 as the reference and
+    the follow-up papers' published points as markers."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ours = _table6_and_protocols(ax, paper, critical, "ours: {} (median over seeds)")
     for i, (label, points) in enumerate(followups.groupby("label")):
         ax.plot(points["d"], points["n"], MARKERS[(i + 2) % len(MARKERS)], ms=9,
                 mfc="none", mew=2, label=label)  # fmt: skip
@@ -197,11 +204,7 @@ def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> None:
     n, and the n each float precision lets an exact witness hold (at d = 2k;
     an upward triangle: still holding at the cap)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(paper["d"], paper["critical_n"], color="grey", lw=2, label="paper, Table 6")
-    ours = critical.dropna(subset=["median_critical_n"])
-    for i, (protocol, group) in enumerate(ours[ours["k"] == 2].groupby("protocol")):
-        ax.plot(group["d"], group["median_critical_n"], marker="o", ls=STYLES[i % 4],
-                label=f"optimised: {protocol}")  # fmt: skip
+    ours = _table6_and_protocols(ax, paper, critical, "optimised: {}")
     shapes = {"float64": "D", "float32": "s", "float16": "v", "bfloat16": "P"}
     for (construction, precision), rows in witnesses[witnesses["k"] == 2].groupby(
         ["construction", "precision"]
