@@ -215,7 +215,8 @@ def check(construction, k, n, precision, placement, accumulation=None) -> Check:
     stored = np.zeros((width, docs.shape[1]), dtype)
     stored[:n] = docs.astype(dtype)
     valid = np.arange(width) < n
-    rows = max(1, CHUNK // width)
+    # queries per device call: a power of two too, no more than the subsets need
+    rows = max(1, min(CHUNK // width, 1 << max(len(subsets) - 1, 1).bit_length()))
     program = _gap_program(accumulation)
     worst = (np.inf, None)
     for start in range(0, len(subsets), rows):
