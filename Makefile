@@ -35,7 +35,7 @@ bench: $(STAMP)  ## engine vs per-step loop vs compute floor (prints a table)
 lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
 	$(BIN)/ruff check workflow tests
 	$(BIN)/ruff format --check workflow tests
-	$(BIN)/snakefmt --check Snakefile workflow/rules
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakefmt --check Snakefile workflow/rules  # it runs shfmt from the venv
 	$(BIN)/snakemake --lint
 
 gpu-check:  ## on a GPU node: GPU tests, GPU benchmark, a search at d=20 -> docs/gpu-check.md
