@@ -26,7 +26,7 @@ from jax import lax
 from .losses import Relevance
 from .model import Metrics, Params, draw_params, evaluate, make_optimizer, make_step
 from .model import normalized as normalized_params
-from .outcome import STOP_REASONS, SeedOutcome, build_outcome
+from .outcome import STOP_REASONS, SeedOutcome, build_outcome, meets
 from .settings import RunSettings
 
 RUNNING, SOLVED, EARLY_STOPPED, MAX_STEPS, DIVERGED = range(5)
@@ -176,9 +176,7 @@ class Engine:
             )
             metrics = evaluate(st.params, relevance, s.k)
             reached = st.status == RUNNING  # took step eval_at, did not stop
-            success = metrics.hits == target
-            if p.success == "margin":
-                success = metrics.margin > 0
+            success = meets(p.success, metrics.hits, metrics.margin, target)
             # a seed that reached the evaluation is RUNNING: it solved it, ran
             # out of steps, or runs on; one that stopped earlier keeps its reason
             verdict = jnp.where(success, SOLVED, jnp.where(eval_at == last, MAX_STEPS,

@@ -8,6 +8,13 @@ STOP_REASONS = ("running", "solved", "early_stopped", "max_steps", "diverged")
 CURVES = ("curve_steps", "curve_losses", "curve_accuracies", "curve_margins")
 
 
+def meets(success: str, hits, margin, num_relevant: int):
+    """Whether an evaluation meets the protocol's success criterion: every
+    relevant pair in its query's top k (``top_k``), or a strictly positive
+    global margin (``margin``). Works on numbers and on traced JAX values."""
+    return margin > 0 if success == "margin" else hits == num_relevant
+
+
 @dataclass(frozen=True)
 class SeedOutcome:
     """The end of one seed's run.
@@ -77,8 +84,9 @@ def build_outcome(
     """
     final_accuracy = final.hits / num_relevant
     observed = max(best_hits, 0) / num_relevant
-    met_finally = final.hits == num_relevant if success == "top_k" else final.margin > 0
-    solved = stop_reason == "solved" or met_finally
+    solved = stop_reason == "solved" or meets(
+        success, final.hits, final.margin, num_relevant
+    )
     return SeedOutcome(
         seed=seed,
         solved=solved,

@@ -20,7 +20,7 @@ import numpy as np
 
 from .losses import Relevance
 from .model import Metrics, Params, make_optimizer, make_step
-from .outcome import SeedOutcome, build_outcome
+from .outcome import SeedOutcome, build_outcome, meets
 from .protocol import Protocol
 from .settings import RunSettings
 
@@ -100,10 +100,7 @@ def run_stepwise(settings: RunSettings, seed: int, relevance: Relevance) -> Seed
             losses.append(last_loss)
             hits.append(metrics.hits)
             margins.append(metrics.margin)
-            met = metrics.hits == num_relevant
-            if p.success == "margin":
-                met = metrics.margin > 0
-            if met:
+            if meets(p.success, metrics.hits, metrics.margin, num_relevant):
                 reason = "solved"
                 break
     temperature = params.temperature
