@@ -107,10 +107,11 @@ class Engine:
         if self.seed_batching == "vmap":
             program = jax.vmap(program, in_axes=(0, 0 if self.per_seed else None, None))
         donate = (0,) if device.platform != "cpu" else ()
-        state = self._initial_state(0)
+        # the first group's state serves to compile, then to run (drawn once)
+        self._first_state = self._initial_state(0)
         self._program = (
             jax.jit(program, donate_argnums=donate)
-            .lower(state, self._relevance(0), np.int32(0))
+            .lower(self._first_state, self._relevance(0), np.int32(0))
             .compile()
         )
         self.compile_seconds = time.perf_counter() - started
@@ -220,7 +221,8 @@ class Engine:
         started = time.perf_counter()
         chunk = 4 * p.eval_every
         for first in range(0, len(s.seeds), self.group):
-            state = jax.device_put(self._initial_state(first), self.device)
+            initial = self._first_state if first == 0 else self._initial_state(first)
+            state = jax.device_put(initial, self.device)
             relevance = jax.device_put(self._relevance(first), self.device)
             position = 0
             while True:
