@@ -31,7 +31,7 @@ rule aggregate:
     container:
         config["containers"]["cpu"]
     params:
-        protocols={name: p.to_dict() for name, p in PROTOCOLS.items()},
+        protocols=PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
     script:
@@ -61,7 +61,7 @@ rule critical_d:
     container:
         config["containers"]["cpu"]
     params:
-        protocols={name: p.to_dict() for name, p in PROTOCOLS.items()},
+        protocols=PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
         specs={name: dataset_spec(name) for name in DATASETS},

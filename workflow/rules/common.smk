@@ -4,7 +4,6 @@
 
 import dataclasses
 import functools
-import json
 import math
 import os
 import sys
@@ -14,7 +13,12 @@ from snakemake.settings.types import DeploymentMethod
 
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import required_bytes
-from free_embedding.results import ResultError, expected_parameters, load_run
+from free_embedding.results import (
+    ResultError,
+    expected_parameters,
+    load_run,
+    load_summary,
+)
 from free_embedding.search import Search, replay, start_n
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
@@ -55,6 +59,7 @@ if DeploymentMethod.APPTAINER in _DEPLOYMENT:
 
 # -- the experiment: protocols, datasets, searches ---------------------------
 PROTOCOLS = configuration.protocols(config)  # name -> Protocol
+PROTOCOL_SETTINGS = {name: p.to_dict() for name, p in PROTOCOLS.items()}
 DATASETS = list(config["datasets"])
 
 
@@ -113,7 +118,7 @@ def search_of(wildcards):
 
 # -- replaying a search over finished jobs -----------------------------------
 def expected(path):
-    return expected_parameters(path, PROTOCOLS, config["seeds"], DATASET_K)
+    return expected_parameters(path, PROTOCOL_SETTINGS, config["seeds"], DATASET_K)
 
 
 @functools.lru_cache(maxsize=None)
@@ -146,14 +151,15 @@ def search_runs(wildcards):
     return [search.run_path(x) for x in search.values(done(search))]
 
 
+def search_parameters(search):
+    """What a search's runs depend on beyond its path: its summary records it."""
+    return {"protocol": PROTOCOL_SETTINGS[search.protocol], "seeds": config["seeds"]}
+
+
 def search_found(wildcards):
     """The summary: what the search ran and found, under which parameters."""
     search = search_of(wildcards)
-    parameters = {
-        "protocol": PROTOCOLS[search.protocol].to_dict(),
-        "seeds": config["seeds"],
-    }
-    return {**search.summary(done(search)), "parameters": parameters}
+    return {**search.summary(done(search)), "parameters": search_parameters(search)}
 
 
 def known_runs():
@@ -168,21 +174,11 @@ def known_runs():
         if not os.path.exists(path):
             continue
         try:
-            with open(path) as handle:
-                summary = json.load(handle)
-            parameters = summary["parameters"]
-            listed = summary["runs"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise WorkflowError(
-                f"{path}: not a whole search summary ({error}); delete it and run "
-                "snakemake again: it is remade from the results"
-            ) from None
-        current = {
-            "protocol": PROTOCOLS[search.protocol].to_dict(),
-            "seeds": config["seeds"],
-        }
-        if parameters == current:
-            runs += listed
+            summary = load_summary(path)
+        except ResultError as error:
+            raise WorkflowError(str(error)) from None
+        if summary.get("parameters") == search_parameters(search):
+            runs += summary["runs"]
     return runs
 
 
