@@ -219,7 +219,8 @@ def job_mem_mb(wildcards):
     kind, value = wildcards.source.split("~", 1)
     n, k = int(wildcards.n), job_k(wildcards)
     queries = math.comb(n, k) if kind == "k" else dataset_spec(value)["queries"]
-    need = required_bytes(len(config["seeds"]), queries, n, int(wildcards.d), k)
+    loss = PROTOCOLS[wildcards.protocol].loss
+    need = required_bytes(len(config["seeds"]), queries, n, int(wildcards.d), k, loss)
     return 1500 + math.ceil(1.5 * need / 2**20)
 
 

@@ -98,6 +98,7 @@ def check_fits(
     d: int,
     per_query: int,
     total_queries: int,
+    loss: str = "infonce",
 ) -> str | None:
     """Raise DeviceError, with advice that works, when the job cannot fit.
 
@@ -106,14 +107,13 @@ def check_fits(
     have, source = device_limit(device)
     if have is None:
         return f"memory not checked: {source}"
-    need = required_bytes(seeds_in_flight, num_queries, num_docs, d, per_query)
+    shape = dict(d=d, per_query=per_query, loss=loss)
+    need = required_bytes(seeds_in_flight, num_queries, num_docs, **shape)
     if need <= have:
         return None
     gib = 2**30
-    per_query_bytes = bytes_per_query(seeds_in_flight, num_docs, d, per_query)
-    fits = (have - required_bytes(seeds_in_flight, 0, num_docs, d, per_query)) // max(
-        per_query_bytes, 1
-    )
+    fixed = required_bytes(seeds_in_flight, 0, num_docs, **shape)
+    fits = (have - fixed) // max(bytes_per_query(seeds_in_flight, num_docs, **shape), 1)
     if fits >= 1:
         advice = (
             f"at most {fits:,} queries fit: add --max-queries {fits} (a "

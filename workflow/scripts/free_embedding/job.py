@@ -75,7 +75,7 @@ def run_job(
     )
     note = check_fits(
         device, in_flight, min(total, s.max_queries or total), s.n, s.d,
-        qrels.relevant.shape[1] if qrels else s.k, total,
+        qrels.relevant.shape[1] if qrels else s.k, total, s.protocol.loss,
     )  # fmt: skip
     if note:
         print(f"optimize: {note}", file=sys.stderr)

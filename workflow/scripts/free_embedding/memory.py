@@ -17,25 +17,37 @@ LOGIT_COPIES = 6
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
+# Losses whose terms span every (query, relevant, other document) triple
+# (losses.hinge): their (Q, R, N) arrays dwarf the logits.
+TRIPLE_LOSSES = ("hinge",)
+
+
 def required_bytes(
-    num_seeds: int, num_queries: int, num_docs: int, d: int = 64, per_query: int = 2
+    num_seeds: int,
+    num_queries: int,
+    num_docs: int,
+    d: int = 64,
+    per_query: int = 2,
+    loss: str = "infonce",
 ) -> int:
     """Every large allocation of a job, for ``num_seeds`` seeds in flight.
 
     Logit-shaped float32 arrays in the step; the boolean relevance mask (host
-    and device) and its (Q, R) index form; the hinge loss's (Q, R, N) terms;
+    and device) and its (Q, R) index form; a triple loss's (Q, R, N) terms;
     the parameters with Adam's two moments.
     """
     q, n, r = num_queries, num_docs, per_query
-    per_seed = LOGIT_COPIES * 4 * q * n + 8 * q * r * n + 3 * 4 * (q + n) * d
+    triples = 8 * q * r * n if loss in TRIPLE_LOSSES else 0
+    per_seed = LOGIT_COPIES * 4 * q * n + triples + 3 * 4 * (q + n) * d
     shared = 2 * q * n + 2 * 4 * q * r
     return num_seeds * per_seed + shared
 
 
-def bytes_per_query(num_seeds: int, num_docs: int, d: int = 64, per_query: int = 2):
-    """What one more query costs (to advise a --max-queries that fits)."""
-    return required_bytes(num_seeds, 2, num_docs, d, per_query) - required_bytes(
-        num_seeds, 1, num_docs, d, per_query
+def bytes_per_query(num_seeds: int, num_docs: int, *shape, **loss) -> int:
+    """What one more query costs (to advise a --max-queries that fits);
+    ``shape`` and ``loss`` as for :func:`required_bytes`."""
+    return required_bytes(num_seeds, 2, num_docs, *shape, **loss) - required_bytes(
+        num_seeds, 1, num_docs, *shape, **loss
     )
 
 
