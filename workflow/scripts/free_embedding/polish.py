@@ -3,16 +3,15 @@
 A float32 witness already represents every top-k subset of n documents. If a
 protocol started there moves away from it and loses accuracy, what limits that
 protocol's critical n is its loss and its steps, not the geometry of d
-dimensions. The loop is the reference loop's (``stepwise``): one compiled
-step, the loss on the host for early stopping, accuracy every ``eval_every``
-steps; it does not stop at 100%, since it starts there.
+dimensions. The run is the reference loop's (``stepwise``), from the witness
+instead of the published draws, and it does not stop at success, since it
+starts there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -20,7 +19,8 @@ from . import witness
 from .losses import Relevance
 from .model import Params
 from .protocol import Protocol
-from .stepwise import host_metrics, jitted_step
+from .settings import RunSettings
+from .stepwise import host_metrics, run_stepwise
 
 
 @dataclass(frozen=True)
@@ -62,32 +62,17 @@ def witness_params(construction: str, k: int, n: int, p: Protocol):
         jnp.asarray(docs),
         jnp.float32(p.temperature) if p.learn_temperature else None,
     )
-    return params, mask, Relevance(jnp.asarray(mask), jnp.asarray(subsets))
+    return params, Relevance(mask, subsets)
 
 
 def polish(construction: str, k: int, n: int, p: Protocol) -> PolishRecord:
     """Run protocol ``p`` for up to ``p.max_steps`` from the witness."""
-    params, mask, relevance = witness_params(construction, k, n, p)
-    platform = (jax.config.jax_default_device or jax.devices()[0]).platform
-    optimizer, step = jitted_step(p, platform)
-    opt_state = optimizer.init(params)
-    total = int(mask.sum())
-    start = host_metrics(params, mask, k).hits / total
-    accuracies, best, bad, reason, steps = [], np.inf, 0, "max_steps", 0
-    for i in range(p.max_steps):
-        params, opt_state, loss = step(params, opt_state, relevance)
-        loss, steps = float(loss), i + 1
-        best, bad = (loss, 0) if loss < best - p.min_delta else (best, bad + 1)
-        if not np.isfinite(loss):
-            reason = "diverged"
-            break
-        if i % p.eval_every == 0:
-            accuracies.append(host_metrics(params, mask, k).hits / total)
-        if p.early_stopping and bad >= p.patience:
-            reason = "early_stopped"
-            break
-    final = host_metrics(params, mask, k)
+    params, relevance = witness_params(construction, k, n, p)
+    start = host_metrics(params, relevance.mask_QxN, k)
+    settings = RunSettings(d=2 * k, n=n, k=k, seeds=(0,), protocol=p)
+    o = run_stepwise(settings, 0, relevance, initial=params, stop_at_success=False)
     return PolishRecord(
-        construction, k, n, p.name, start, accuracies[0], min(accuracies),
-        final.hits / total, final.margin, steps, reason,
+        construction, k, n, p.name, start.hits / o.num_relevant,
+        o.curve_accuracies[0], min(o.curve_accuracies), o.final_accuracy,
+        o.final_margin, o.steps_run, o.stop_reason,
     )  # fmt: skip

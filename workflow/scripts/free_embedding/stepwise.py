@@ -66,15 +66,28 @@ def jitted_step(protocol: Protocol, platform: str):
     return optimizer, jax.jit(make_step(protocol, optimizer, platform))
 
 
-def run_stepwise(settings: RunSettings, seed: int, relevance: Relevance) -> SeedOutcome:
-    """One seed; ``relevance`` holds host (Q, N) and (Q, R) arrays."""
+def run_stepwise(
+    settings: RunSettings,
+    seed: int,
+    relevance: Relevance,
+    initial: Params | None = None,
+    stop_at_success: bool = True,
+) -> SeedOutcome:
+    """One seed; ``relevance`` holds host (Q, N) and (Q, R) arrays.
+
+    ``initial`` replaces the published draws (e.g. an exact witness), and
+    with ``stop_at_success`` false the run goes on past a successful
+    evaluation, to see whether the protocol keeps what it started with.
+    """
     s, p = settings, settings.protocol
     mask_QxN = np.asarray(relevance.mask_QxN, bool)
     num_queries, num_docs = mask_QxN.shape
     num_relevant = int(mask_QxN.sum())
     platform = (jax.config.jax_default_device or jax.devices()[0]).platform
     optimizer, step = jitted_step(p, platform)
-    params = published_init(seed, num_queries, num_docs, s.d, p)
+    params = initial
+    if params is None:
+        params = published_init(seed, num_queries, num_docs, s.d, p)
     opt_state = optimizer.init(params)
     on_device = Relevance(jnp.asarray(mask_QxN), jnp.asarray(relevance.index_QxR))
 
@@ -100,7 +113,8 @@ def run_stepwise(settings: RunSettings, seed: int, relevance: Relevance) -> Seed
             losses.append(last_loss)
             hits.append(metrics.hits)
             margins.append(metrics.margin)
-            if meets(p.success, metrics.hits, metrics.margin, num_relevant):
+            met = meets(p.success, metrics.hits, metrics.margin, num_relevant)
+            if met and stop_at_success:
                 reason = "solved"
                 break
     temperature = params.temperature
