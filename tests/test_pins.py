@@ -83,3 +83,31 @@ def test_dockerfiles_pass_hadolint():
     hadolint = os.path.join(os.path.dirname(sys.executable), "hadolint")
     done = subprocess.run([hadolint, *DOCKERFILES], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr
+
+
+def analysis_scripts() -> list[str]:
+    """The scripts of the rules that run in envs/analysis.yaml (no JAX there)."""
+    scripts = []
+    for path in glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk")):
+        for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
+            if "envs/analysis.yaml" in block:
+                scripts += re.findall(r"(?i)scripts}?/(\w+\.py)", block)
+    return sorted(set(scripts))
+
+
+def test_the_analysis_env_runs_its_scripts_without_jax():
+    """envs/analysis.yaml has no JAX or optax: the library modules its rules'
+    scripts import must not bring them in, even indirectly."""
+    scripts = analysis_scripts()
+    assert "aggregate_runs.py" in scripts and "plot_figures.py" in scripts
+    modules = set()
+    for name in scripts:
+        text = open(os.path.join(ROOT, "workflow", "scripts", name)).read()
+        modules |= set(re.findall(r"^from (free_embedding[\w.]*) import", text, re.M))
+        names = re.findall(r"^from free_embedding import (\w+)", text, re.M)
+        modules |= {f"free_embedding.{m}" for m in names}
+    code = ("import sys; sys.modules['jax'] = sys.modules['optax'] = None; "
+            + "; ".join(f"import {m}" for m in sorted(modules)))  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.join(ROOT, "workflow", "scripts"))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1500:]

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from typing import TYPE_CHECKING
 
 from .outcome import SeedOutcome
 from .qrels import combinations_source, dataset_source
-from .settings import RunSettings
+
+if TYPE_CHECKING:  # settings brings JAX, which the analysis jobs' env lacks
+    from .settings import RunSettings
 
 SCHEMA = "free-embedding-run/2"
 SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "max_accuracy")
