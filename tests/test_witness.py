@@ -236,6 +236,29 @@ def test_snakemake_witnesses_writes_the_table_and_figure(tmp_path):
     assert (tmp_path / "results/figures/limits_vs_d.png").stat().st_size > 5000
 
 
+def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_path):
+    import json
+
+    from free_embedding.results import ResultError, load_witness
+
+    folder = tmp_path / "results/witnesses/moment/k~2"
+    folder.mkdir(parents=True)
+    truncated = folder / "float32.json"
+    truncated.write_text('{"construction": "moment", "k": 2')
+    with pytest.raises(ResultError, match="not a whole witness result.*snakemake witn"):
+        load_witness(str(truncated))
+    whole = {"construction": "trig_moment", "k": 2, "d": 4, "precision": "float32",
+             "accumulation": "float32", "max_n_cap": 40, "best": 0,
+             "placements": [{"placement": "equispaced", "max_n": 9}]}  # fmt: skip
+    truncated.write_text(json.dumps(whole))
+    with pytest.raises(ResultError, match="holds trig_moment, k=2, float32, not what"):
+        load_witness(str(truncated))
+    (tmp_path / "results/witnesses/trig_moment/k~2").mkdir(parents=True)
+    right = tmp_path / "results/witnesses/trig_moment/k~2/float32.json"
+    right.write_text(json.dumps(whole))
+    assert load_witness(str(right))["best"] == 0
+
+
 @pytest.mark.parametrize("witnesses,message", [
     ({"constructions": ["spiral"]}, "constructions[0]: 'spiral' is not one of"),
     ({"precisions": ["float8"]}, "witnesses.precisions[0]: 'float8' is not one of"),

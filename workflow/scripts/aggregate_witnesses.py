@@ -4,15 +4,14 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-import json  # noqa: E402
-
 import pandas as pd  # noqa: E402
 
 from free_embedding import plotting  # noqa: E402
+from free_embedding.results import load_witness  # noqa: E402
 from free_embedding.tables import witness_tables  # noqa: E402
 
 sm = snakemake  # noqa: F821
-results = [json.load(open(path)) for path in sm.input.witnesses]
+results = [load_witness(path) for path in sm.input.witnesses]
 best, every = witness_tables(results)
 best.to_csv(sm.output.table, index=False)
 every.to_csv(sm.output.placements, index=False)

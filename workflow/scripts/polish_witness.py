@@ -23,14 +23,14 @@ import sys
 
 from free_embedding.files import check_writable, write_text_atomic
 from free_embedding.protocol import Protocol, ProtocolError, parse_options
+from free_embedding.witness import CONSTRUCTIONS
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--construction", default="trig_moment",
-                   choices=("trig_moment", "moment"),
+    p.add_argument("--construction", default="trig_moment", choices=CONSTRUCTIONS,
                    help="the witness (default: trig_moment, unit-norm)")  # fmt: skip
     p.add_argument("--k", type=int, default=2, help="top-k size; d = 2k (default 2)")
     p.add_argument("--n", type=int, nargs="+", required=True, help="documents")

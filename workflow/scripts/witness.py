@@ -16,9 +16,7 @@ import sys
 import time
 
 from free_embedding.files import write_json_atomic
-
-CONSTRUCTIONS = ("moment", "trig_moment")
-PRECISIONS = ("float64", "float32", "bfloat16", "float16")
+from free_embedding.witness import CONSTRUCTIONS, DTYPES
 
 
 def parse_args(argv=None):
@@ -28,7 +26,7 @@ def parse_args(argv=None):
     p.add_argument("--construction", required=True, choices=CONSTRUCTIONS)
     p.add_argument("--k", type=int, required=True, help="top-k size (k >= 1)")
     p.add_argument("--d", type=int, help="dimension; the constructions need d = 2k")
-    p.add_argument("--precision", required=True, choices=PRECISIONS)
+    p.add_argument("--precision", required=True, choices=list(DTYPES))
     p.add_argument(
         "--placements",
         choices=("all", "best"),
@@ -45,8 +43,10 @@ def parse_args(argv=None):
     if args.d is not None and args.d != 2 * args.k:
         p.error(f"argument --d: {args.d}, but the {args.construction} witness needs "
                 f"d = 2k = {2 * args.k}")  # fmt: skip
-    if args.max_n <= args.k or args.scan_limit < 1:
-        p.error(f"argument --max-n: must exceed k={args.k}")
+    if args.max_n <= args.k:
+        p.error(f"argument --max-n: must exceed k={args.k}, got {args.max_n}")
+    if args.scan_limit < 1:
+        p.error(f"argument --scan-limit: must be at least 1, got {args.scan_limit}")
     return args
 
 

@@ -205,3 +205,34 @@ def load_summary(path: str) -> dict:
                 f"{path}: lists {run}, which is not of this search; {fix}"
             )
     return summary
+
+
+WITNESS_PATH = re.compile(
+    r"(?:.*/)?results/witnesses/(?P<construction>\w+)/k~(?P<k>\d+)/"
+    r"(?P<precision>\w+)\.json"
+)
+WITNESS_FIELDS = ("construction", "k", "d", "precision", "accumulation", "max_n_cap",
+                  "placements", "best")  # fmt: skip
+
+
+def load_witness(path: str) -> dict:
+    """Read a witness result (witness.py), checked whole and against its path."""
+    fix = "delete it and run snakemake witnesses again: it is remade"
+    try:
+        with open(path) as handle:
+            result = json.load(handle)
+        missing = [field for field in WITNESS_FIELDS if field not in result]
+        best = None if missing else result["placements"][result["best"]]
+    except (OSError, ValueError, TypeError, KeyError, IndexError) as err:
+        raise ResultError(f"{path}: not a whole witness result ({err}); {fix}") from err
+    if missing or not isinstance(best, dict):
+        lacks = ", ".join(missing) or "its best placement"
+        raise ResultError(f"{path}: lacks {lacks}; {fix}")
+    held = (result["construction"], result["k"], result["precision"])
+    match = WITNESS_PATH.fullmatch(path)
+    if match and held != (match["construction"], int(match["k"]), match["precision"]):
+        raise ResultError(
+            f"{path}: holds {held[0]}, k={held[1]}, {held[2]}, not what its path "
+            f"says; {fix}"
+        )
+    return result
