@@ -39,6 +39,17 @@ def _note(ax, text: str) -> None:
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "grey"})  # fmt: skip
 
 
+def _accuracy_band(ax, group, x: str, label: str, boundary: pd.Series) -> None:
+    """The best seed's max accuracy against ``x`` with the seeds' range as a
+    band, and the boundary (first value of ``boundary``, if any) dashed."""
+    by_x = group.groupby(x)["max_accuracy"]
+    best = by_x.max()
+    (line,) = ax.plot(best.index, best, marker="o", ms=3, label=label)
+    ax.fill_between(best.index, by_x.min(), best, color=line.get_color(), alpha=0.2)
+    if len(boundary) and pd.notna(boundary.iloc[0]):
+        ax.axvline(boundary.iloc[0], color=line.get_color(), ls="--", lw=1)
+
+
 def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
     """Max top-k accuracy against n, a panel per protocol, a line per d."""
     protocols = sorted(runs["protocol"].unique())
@@ -47,18 +58,9 @@ def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
     for ax, protocol in zip(axes[0], protocols, strict=True):
         mine = runs[runs["protocol"] == protocol]
         for (k, d), group in mine.groupby(["k", "d"]):
-            by_n = group.groupby("n")["max_accuracy"]
-            n = by_n.max().index
-            (line,) = ax.plot(n, by_n.max(), marker="o", ms=3, label=f"d={d}, k={k}")
-            ax.fill_between(
-                n, by_n.min(), by_n.max(), color=line.get_color(), alpha=0.2
-            )
             row = critical[(critical["protocol"] == protocol) & (critical["k"] == k)
                            & (critical["d"] == d)]  # fmt: skip
-            if len(row) and pd.notna(row["critical_n"].iloc[0]):
-                ax.axvline(
-                    row["critical_n"].iloc[0], color=line.get_color(), ls="--", lw=1
-                )
+            _accuracy_band(ax, group, "n", f"d={d}, k={k}", row["critical_n"])
         ax.set_title(f"{protocol}: accuracy vs n ({_seeds_label(mine)})\n"
                      "dashed: critical n (any seed)", fontsize=10)  # fmt: skip
         ax.set_xlabel("documents n")
@@ -181,15 +183,10 @@ def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
     """Max top-k accuracy against d, a line per (protocol, dataset)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (protocol, name), group in runs.groupby(["protocol", "dataset"]):
-        by_d = group.groupby("d")["max_accuracy"]
-        d = by_d.max().index
-        (line,) = ax.plot(d, by_d.max(), marker="o", ms=3, label=f"{name} ({protocol})")
-        ax.fill_between(d, by_d.min(), by_d.max(), color=line.get_color(), alpha=0.2)
         row = critical[
             (critical["dataset"] == name) & (critical["protocol"] == protocol)
         ]
-        if len(row) and pd.notna(row["critical_d"].iloc[0]):
-            ax.axvline(row["critical_d"].iloc[0], color=line.get_color(), ls="--", lw=1)
+        _accuracy_band(ax, group, "d", f"{name} ({protocol})", row["critical_d"])
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("max top-k accuracy (best seed; band: seed range)")
     ax.set_title(f"Free embeddings on dataset qrels ({_seeds_label(runs)})\n"
