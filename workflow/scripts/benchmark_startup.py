@@ -11,15 +11,22 @@ the first run filled (reruns, or jobs that repeat a shape).
     python workflow/scripts/benchmark_startup.py \
         --published ../limit/code/free_embedding_experiment.py
 
+    python workflow/scripts/benchmark_startup.py --shared-process results
+
 --repo times another checkout's optimize.py (e.g. an older commit, for a
 before/after table). --published also times, side by side, the published
 script's optimiser at (d=6, n=19, seed 42) and this workflow's snakemake on
 the same one job (see compare_published.py for how the script is called).
+--shared-process replays the published-protocol jobs of a finished run (its
+results folder) twice, one after another on an empty compilation cache each
+time: every job in a fresh process, as the workflow runs them, then every job
+in one process that imports JAX once. It prints both, wall and CPU seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import subprocess
@@ -96,6 +103,62 @@ def snakemake_seconds(targets: list[str]) -> float:
         return time.perf_counter() - started
 
 
+def finished_jobs(results: str) -> list[list[str]]:
+    """optimize.py arguments of each published-protocol run under ``results``."""
+    jobs = []
+    runs = os.path.join(results, "runs", "protocol~published")
+    for path in sorted(glob.glob(os.path.join(runs, "*", "d~*", "n~*.json"))):
+        source, d, n = path.split(os.sep)[-3:]
+        d, n = d.removeprefix("d~"), n.removeprefix("n~").removesuffix(".json")
+        if source.startswith("dataset~"):
+            name = source.removeprefix("dataset~")
+            data = ["--qrels", os.path.join(results, "datasets", name, "qrels.npz")]
+        else:
+            data = ["--n", n, "--k", source.removeprefix("k~")]
+        jobs.append(["--d", d, *data, "--seeds", "42", "--device", "cpu"])
+    if not jobs:
+        raise SystemExit(f"--shared-process: no published runs under {runs}")
+    return jobs
+
+
+def timed(command: list[str], env: dict) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one child process."""
+    before = os.times()
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    wall = time.perf_counter() - started
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return wall, cpu
+
+
+def shared_process(results: str) -> None:
+    """The same jobs, a process each, then all of them in one process."""
+    jobs = finished_jobs(results)
+    script = os.path.join(HERE, "optimize.py")
+    rows = []
+    for how in ("a process per job", "one process"):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": os.path.join(tmp, "jax")}
+            outs = [["--out", os.path.join(tmp, f"{i}.json")] for i in range(len(jobs))]
+            argvs = [job + out for job, out in zip(jobs, outs, strict=True)]
+            if how == "one process":
+                code = (f"import sys; sys.path.insert(0, {HERE!r}); import optimize\n"
+                        f"for argv in {argvs!r}: optimize.main(argv)")  # fmt: skip
+                wall, cpu = timed([sys.executable, "-c", code], env)
+            else:
+                each = [timed([sys.executable, script, *a], env) for a in argvs]
+                wall, cpu = (sum(column) for column in zip(*each, strict=True))
+        rows.append((how, wall, cpu))
+        print(f"{len(jobs)} jobs of {results}, {how}: {wall:.1f} s wall, "
+              f"{cpu:.1f} s CPU", flush=True)  # fmt: skip
+    (_, wall_a, cpu_a), (_, wall_b, cpu_b) = rows
+    print(f"one process: {wall_a / wall_b:.2f}x less wall, "
+          f"{cpu_a / cpu_b:.2f}x less CPU")  # fmt: skip
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,7 +166,13 @@ def main(argv=None) -> int:
     p.add_argument("--repo", default=ROOT, help="checkout whose optimize.py to time")
     p.add_argument("--published", help="the published free_embedding_experiment.py")
     p.add_argument("--no-warm", action="store_true", help="skip the warm-cache rows")
+    p.add_argument("--shared-process", metavar="RESULTS",
+                   help="a finished run's results folder: its jobs, a process "
+                   "each against one process (and nothing else)")  # fmt: skip
     args = p.parse_args(argv)
+    if args.shared_process:
+        shared_process(args.shared_process)
+        return 0
     cold, warm = [], []
     for d, n in SHAPES:
         with tempfile.TemporaryDirectory() as cache:
