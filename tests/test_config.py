@@ -43,7 +43,8 @@ def test_library_defaults_agree_with_the_schema():
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
-    """Adding a loss touches losses.py, the schema and a test: this one."""
+    """Adding a loss touches losses.py, protocol.START_TEMPERATURES, the schema
+    and a test: this one (the first and second must name the same losses)."""
     properties = SCHEMA["properties"]["protocols"]["additionalProperties"]
     properties = properties["properties"]
     assert set(properties) == set(FIELDS) - {"name"}

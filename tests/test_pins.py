@@ -95,19 +95,39 @@ def analysis_scripts() -> list[str]:
     return sorted(set(scripts))
 
 
+def library_modules(paths: list[str]) -> set[str]:
+    """The free_embedding modules these files import at their top level."""
+    modules = set()
+    for path in paths:
+        text = open(path).read()
+        modules |= set(re.findall(r"^from (free_embedding[\w.]*) import", text, re.M))
+        names = re.findall(r"^from free_embedding import (\w+)", text, re.M)
+        modules |= {f"free_embedding.{m}" for m in names}
+    return modules
+
+
+def import_without_jax(modules: set[str]) -> subprocess.CompletedProcess:
+    code = ("import sys; sys.modules['jax'] = sys.modules['optax'] = None; "
+            + "; ".join(f"import {m}" for m in sorted(modules)))  # fmt: skip
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.join(ROOT, "workflow", "scripts"))  # fmt: skip
+
+
 def test_the_analysis_env_runs_its_scripts_without_jax():
     """envs/analysis.yaml has no JAX or optax: the library modules its rules'
     scripts import must not bring them in, even indirectly."""
     scripts = analysis_scripts()
     assert "aggregate_runs.py" in scripts and "plot_figures.py" in scripts
-    modules = set()
-    for name in scripts:
-        text = open(os.path.join(ROOT, "workflow", "scripts", name)).read()
-        modules |= set(re.findall(r"^from (free_embedding[\w.]*) import", text, re.M))
-        names = re.findall(r"^from free_embedding import (\w+)", text, re.M)
-        modules |= {f"free_embedding.{m}" for m in names}
-    code = ("import sys; sys.modules['jax'] = sys.modules['optax'] = None; "
-            + "; ".join(f"import {m}" for m in sorted(modules)))  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=os.path.join(ROOT, "workflow", "scripts"))  # fmt: skip
+    paths = [os.path.join(ROOT, "workflow", "scripts", name) for name in scripts]
+    done = import_without_jax(library_modules(paths))
+    assert done.returncode == 0, done.stderr[-1500:]
+
+
+def test_the_snakefile_imports_no_jax():
+    """Every parse of the Snakefile (each run, dry run and cluster job) pays
+    for what it imports: its config checks and job planning need no JAX."""
+    rules = glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk"))
+    modules = library_modules([os.path.join(ROOT, "Snakefile"), *rules])
+    assert {"free_embedding.config", "free_embedding.memory"} <= modules
+    done = import_without_jax(modules)
     assert done.returncode == 0, done.stderr[-1500:]

@@ -33,9 +33,7 @@ RELEVANCE = relevance_of(INDEX, 4)
 def loss(name, **settings):
     p = Protocol(loss=name, **settings)
     return float(
-        LOSSES[name].value(
-            jnp.asarray(SCORES, jnp.float32), RELEVANCE, p.temperature, p
-        )
+        LOSSES[name](jnp.asarray(SCORES, jnp.float32), RELEVANCE, p.temperature, p)
     )
 
 

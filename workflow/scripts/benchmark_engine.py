@@ -103,7 +103,7 @@ def time_floor(settings, device, steps: int) -> float:
 
     def loss_of(params, relevance):
         scores = matmul(params.queries, params.docs)
-        return loss.value(scores, relevance, p.temperature, p)
+        return loss(scores, relevance, p.temperature, p)
 
     loss_and_grad = jax.value_and_grad(loss_of)
 

@@ -2,7 +2,9 @@
 
 Each takes the (Q, N) scores s = q . d, the relevance, the temperature t (a
 float, or a traced scalar when it is learned) and the protocol. Adding a loss
-means adding it here, to the schema's ``loss`` enum and to a test.
+means adding it here, its start temperature to ``protocol.START_TEMPERATURES``
+(which imports no JAX, so that the Snakefile and ``--help`` start fast), to
+the schema's ``loss`` enum and to a test.
 """
 
 from __future__ import annotations
@@ -20,11 +22,6 @@ class Relevance(NamedTuple):
 
     mask_QxN: jax.Array
     index_QxR: jax.Array
-
-
-class Loss(NamedTuple):
-    start_temperature: float | None  # None: the loss has no temperature
-    value: Callable
 
 
 def infonce(scores_QxN, relevance: Relevance, temperature, protocol):
@@ -81,11 +78,7 @@ def hinge(scores_QxN, relevance: Relevance, temperature, protocol):
     return jnp.sum(jnp.where(counted, terms_QxRxN, 0.0))
 
 
-LOSSES = {
-    "infonce": Loss(start_temperature=0.1, value=infonce),
-    "sigmoid": Loss(start_temperature=1.0, value=sigmoid),
-    "hinge": Loss(start_temperature=None, value=hinge),
-}
+LOSSES: dict[str, Callable] = {"infonce": infonce, "sigmoid": sigmoid, "hinge": hinge}
 # A learned InfoNCE temperature stays in this range, as in the paper's code;
 # a learned sigmoid temperature is not clamped (it grows past 100 on its way
 # to a positive margin).

@@ -125,7 +125,7 @@ def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: st
     def loss_of(params: Params, relevance: Relevance):
         temperature = params.temperature if p.learn_temperature else p.temperature
         scores_QxN = matmul(query_vectors(params, relevance, matmul), params.docs)
-        return loss.value(scores_QxN, relevance, temperature, p)
+        return loss(scores_QxN, relevance, temperature, p)
 
     value_and_grad = jax.value_and_grad(loss_of)
 

@@ -5,7 +5,8 @@ The variants come from the 2026 follow-ups of the LIMIT paper: a sigmoid loss
 with a learned temperature, a warmup + cosine schedule and success by a
 positive global margin (arXiv 2605.23556), and centroid queries trained with a
 pairwise hinge loss (arXiv 2601.20844). A loss plugs in through ``losses.py``;
-this module only says which settings exist and which combinations make sense.
+this module only says which settings exist and which combinations make sense,
+and imports no JAX: the Snakefile validates its config with it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from .losses import LOSSES
-
+# Each loss of losses.LOSSES and its start temperature (None: it has none).
+START_TEMPERATURES = {"infonce": 0.1, "sigmoid": 1.0, "hinge": None}
 SCHEDULES = ("constant", "warmup_cosine")
 QUERIES = ("free", "centroid")
 SUCCESS = ("top_k", "margin")
@@ -54,8 +55,8 @@ class Protocol:
     precision: str = "default"
 
     def __post_init__(self) -> None:
-        if self.temperature is None and LOSSES.get(self.loss):
-            start = LOSSES[self.loss].start_temperature
+        if self.temperature is None and self.loss in START_TEMPERATURES:
+            start = START_TEMPERATURES[self.loss]
             object.__setattr__(self, "temperature", start)
         errors = protocol_errors(self)
         if errors:
@@ -78,7 +79,7 @@ class ProtocolError(ValueError):
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Protocol)}
-CHOICES = {"loss": tuple(LOSSES), "schedule": SCHEDULES, "queries": QUERIES,
+CHOICES = {"loss": tuple(START_TEMPERATURES), "schedule": SCHEDULES, "queries": QUERIES,
            "success": SUCCESS, "precision": PRECISIONS}  # fmt: skip
 # settings that mean something only with one choice of another
 ONLY_WITH = {
@@ -129,7 +130,7 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
         if not _is_int(value) or not 1 <= value <= limit:
             errors[name] = f"must be an integer in 1..{limit:,}, got {value!r}"
     positive = ["learning_rate", "margin", "start_factor"]
-    if LOSSES.get(p.loss) and LOSSES[p.loss].start_temperature is not None:
+    if START_TEMPERATURES.get(p.loss) is not None:
         positive.append("temperature")
     for name in positive:
         value = getattr(p, name)
@@ -144,8 +145,7 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
             errors[name] = f"must be a finite number >= 0, got {value!r}"
     if not _is_number(p.warmup_fraction) or not 0 <= p.warmup_fraction < 1:
         errors["warmup_fraction"] = f"must be in [0, 1), got {p.warmup_fraction!r}"
-    loss = LOSSES.get(p.loss)
-    if loss is not None and loss.start_temperature is None:
+    if p.loss in START_TEMPERATURES and START_TEMPERATURES[p.loss] is None:
         if p.learn_temperature:
             errors["learn_temperature"] = f"loss {p.loss} has no temperature to learn"
         if p.temperature is not None:
