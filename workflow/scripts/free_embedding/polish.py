@@ -19,6 +19,7 @@ from . import witness
 from .losses import Relevance
 from .model import Params
 from .protocol import Protocol
+from .qrels import relevance_mask
 from .settings import RunSettings
 from .stepwise import host_metrics, run_stepwise
 
@@ -55,14 +56,12 @@ def witness_params(construction: str, k: int, n: int, p: Protocol):
     subsets = witness.all_subsets(n, k)
     docs = witness.documents(construction, k, n, placement).astype(np.float32)
     queries = witness.queries(construction, k, n, subsets, placement)
-    mask = np.zeros((len(subsets), n), bool)
-    mask[np.arange(len(subsets))[:, None], subsets] = True
     params = Params(
         jnp.asarray(queries.astype(np.float32)),
         jnp.asarray(docs),
         jnp.float32(p.temperature) if p.learn_temperature else None,
     )
-    return params, Relevance(mask, subsets)
+    return params, Relevance(relevance_mask(subsets, n), subsets)
 
 
 def polish(construction: str, k: int, n: int, p: Protocol) -> PolishRecord:
