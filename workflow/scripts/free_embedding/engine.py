@@ -108,7 +108,7 @@ class Engine:
             program = jax.vmap(program, in_axes=(0, 0 if self.per_seed else None, None))
         donate = (0,) if device.platform != "cpu" else ()
         # the first group's state serves to compile, then to run (drawn once)
-        self._first_state = self._initial_state(0)
+        self._first_state: SeedState | None = self._initial_state(0)
         self._program = (
             jax.jit(program, donate_argnums=donate)
             .lower(self._first_state, self._relevance(0), np.int32(0))
@@ -137,6 +137,14 @@ class Engine:
         if self.seed_batching != "vmap":
             return states[0]
         return jax.tree.map(lambda *leaves: np.stack(leaves), *states)
+
+    def _take_initial_state(self, first: int) -> SeedState:
+        """The state drawn to compile is handed over once, not kept: a large
+        job's parameters are not held twice while it runs."""
+        if first == 0 and self._first_state is not None:
+            state, self._first_state = self._first_state, None
+            return state
+        return self._initial_state(first)
 
     def _relevance(self, first: int) -> Relevance:
         if not self.per_seed:
@@ -221,8 +229,7 @@ class Engine:
         started = time.perf_counter()
         chunk = 4 * p.eval_every
         for first in range(0, len(s.seeds), self.group):
-            initial = self._first_state if first == 0 else self._initial_state(first)
-            state = jax.device_put(initial, self.device)
+            state = jax.device_put(self._take_initial_state(first), self.device)
             relevance = jax.device_put(self._relevance(first), self.device)
             position = 0
             while True:

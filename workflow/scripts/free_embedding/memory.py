@@ -43,11 +43,11 @@ def required_bytes(
     return num_seeds * per_seed + shared
 
 
-def bytes_per_query(num_seeds: int, num_docs: int, *shape, **loss) -> int:
+def bytes_per_query(num_seeds: int, num_docs: int, **shape) -> int:
     """What one more query costs (to advise a --max-queries that fits);
-    ``shape`` and ``loss`` as for :func:`required_bytes`."""
-    return required_bytes(num_seeds, 2, num_docs, *shape, **loss) - required_bytes(
-        num_seeds, 1, num_docs, *shape, **loss
+    ``shape`` (d, per_query, loss) as for :func:`required_bytes`."""
+    return required_bytes(num_seeds, 2, num_docs, **shape) - required_bytes(
+        num_seeds, 1, num_docs, **shape
     )
 
 
