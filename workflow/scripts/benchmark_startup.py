@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+from free_embedding.results import RUN_PATH
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHAPES = [(4, 10), (6, 19), (8, 29), (12, 60)]
@@ -108,14 +110,15 @@ def finished_jobs(results: str) -> list[list[str]]:
     jobs = []
     runs = os.path.join(results, "runs", "protocol~published")
     for path in sorted(glob.glob(os.path.join(runs, "*", "d~*", "n~*.json"))):
-        source, d, n = path.split(os.sep)[-3:]
-        d, n = d.removeprefix("d~"), n.removeprefix("n~").removesuffix(".json")
-        if source.startswith("dataset~"):
-            name = source.removeprefix("dataset~")
-            data = ["--qrels", os.path.join(results, "datasets", name, "qrels.npz")]
+        match = RUN_PATH.fullmatch(path)
+        if match is None:
+            continue
+        kind, value = match["source"].split("~", 1)
+        if kind == "dataset":
+            data = ["--qrels", os.path.join(results, "datasets", value, "qrels.npz")]
         else:
-            data = ["--n", n, "--k", source.removeprefix("k~")]
-        jobs.append(["--d", d, *data, "--seeds", "42", "--device", "cpu"])
+            data = ["--n", match["n"], "--k", value]
+        jobs.append(["--d", match["d"], *data, "--seeds", "42", "--device", "cpu"])
     if not jobs:
         raise SystemExit(f"--shared-process: no published runs under {runs}")
     return jobs
@@ -142,8 +145,8 @@ def shared_process(results: str) -> None:
     for how in ("a process per job", "one process"):
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": os.path.join(tmp, "jax")}
-            outs = [["--out", os.path.join(tmp, f"{i}.json")] for i in range(len(jobs))]
-            argvs = [job + out for job, out in zip(jobs, outs, strict=True)]
+            argvs = [[*job, "--out", os.path.join(tmp, f"{i}.json")]
+                     for i, job in enumerate(jobs)]  # fmt: skip
             if how == "one process":
                 code = (f"import sys; sys.path.insert(0, {HERE!r}); import optimize\n"
                         f"for argv in {argvs!r}: optimize.main(argv)")  # fmt: skip
