@@ -9,6 +9,7 @@ import platform
 
 import jax
 
+from .fingerprint import fingerprint
 from .memory import bytes_per_query, cpu_job_limit, required_bytes
 
 
@@ -132,14 +133,9 @@ def environment(
     device: jax.Device, precision: str, seed_batching: str, deterministic: bool
 ) -> dict:
     """Versions, hardware and numeric settings that produced a result."""
-    versions = {}
-    for package in ("jax", "jaxlib", "optax", "numpy"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
+    bits = fingerprint()
     return {
-        **versions,
+        **bits["versions"],
         "python": platform.python_version(),
         "backend": device.platform,
         "device_kind": device.device_kind,
@@ -147,7 +143,10 @@ def environment(
         "matmul": MATMUL.get((precision, device.platform), MATMUL[precision, "any"]),
         "seed_batching": seed_batching,
         "deterministic_gpu_ops": deterministic,
-        "xla_flags": os.environ.get("XLA_FLAGS"),
+        "xla_flags": bits["xla_flags"],
+        # what picks XLA:CPU's kernels, hence the last bits of a CPU run
+        "cpu_model": bits["cpu_model"],
+        "cpu_features": " ".join(bits["cpu_features"]),
         "hostname": platform.node(),
         # where a scheduler placed the job (None when run by hand)
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
