@@ -267,6 +267,9 @@ BAD_CONFIGS = [
     ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
     ({"dims": [4], "datasets": {"x": {"querys": 10}}}, "querys"),
     ({"dims": [4], "critical_d": {"sweep": [3, -2]}}, "critical_d.sweep"),
+    ({"dims": [8], "search": {"start": 12, "max_n": 10}}, "search.start: 12 is above"),
+    ({"dims": [300]}, "search.start: auto's first guess exceeds search.max_n"),
+    ({"dims": [4], "critical_d": {"start": 50, "max_d": 4}}, "critical_d.start"),
     ({"dims": [4], "datasets": {"x": {"pattern": "spiral"}}}, "spiral"),
 ]
 
