@@ -94,8 +94,12 @@ def test_full_run_writes_every_table_and_figure(tiny_run):
     assert four["delta_any_seed_vs_paper"] == four["critical_n"] - 10
     assert four["median_critical_n"] <= four["critical_n"]  # any seed >= median
     assert four["protocol"] == "published" and four["critical_n_search"] > 0
-    fit = pd.read_csv(tiny_run / "results/tables/fit.csv")
-    assert set(fit["source"]) == {"paper_fit", "paper_reported"}  # 2 dims: no fit
+    assert not critical["capped"].any()  # each search saw a failure above it
+    fit = pd.read_csv(tiny_run / "results/tables/fit.csv").set_index("source")
+    assert set(fit.index) == {"ours (published)", "paper_fit", "paper_reported"}
+    ours = fit.loc["ours (published)"]  # 2 dims: no fit, and the row says so
+    assert ours["note"] == "no fit: 2 measured dimensions, 4 needed"
+    assert pd.isna(ours["c3"]) and pd.isna(ours["capped_d"])
     for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation", "protocols_vs_d"):
         for ext in ("png", "pdf"):
             assert (tiny_run / f"results/figures/{name}.{ext}").stat().st_size > 5000
