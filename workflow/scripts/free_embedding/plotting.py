@@ -1,4 +1,8 @@
-"""The workflow's figures (matplotlib, no display needed)."""
+"""The workflow's figures (matplotlib, no display needed).
+
+Each figure function saves its figure to every path given and returns it,
+closed, so that tests can read what it drew.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ def _accuracy_band(ax, group, x: str, label: str, boundary: pd.Series) -> None:
         ax.axvline(boundary.iloc[0], color=line.get_color(), ls="--", lw=1)
 
 
-def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
+def accuracy_vs_n(runs, critical, paths, dpi=150) -> plt.Figure:
     """Max top-k accuracy against n, a panel per protocol, a line per d."""
     protocols = sorted(runs["protocol"].unique())
     fig, axes = plt.subplots(1, len(protocols), figsize=(6 * len(protocols), 4.5),
@@ -68,9 +72,10 @@ def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("max top-k accuracy (best seed; band: seed range)")
     _save(fig, paths, dpi)
+    return fig
 
 
-def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> None:
+def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> plt.Figure:
     """Per protocol: the median over seeds, its range and the any-seed value,
     beside Table 6, the paper's cubic and our non-negative one."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -105,9 +110,10 @@ def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> None:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     _save(fig, paths, dpi)
+    return fig
 
 
-def extrapolation(critical, per_seed, paths, dpi=150) -> None:
+def extrapolation(critical, per_seed, paths, dpi=150) -> plt.Figure:
     """The paper's fit to d = 4096 and ours where the data allow it, with a
     bootstrap band; otherwise the reason there is none."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -147,6 +153,7 @@ def extrapolation(critical, per_seed, paths, dpi=150) -> None:
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
+    return fig
 
 
 def _table6_and_protocols(ax, paper, critical, label: str):
@@ -160,7 +167,7 @@ def _table6_and_protocols(ax, paper, critical, label: str):
     return ours
 
 
-def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
+def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> plt.Figure:
     """Critical n per protocol against d, with Table 6 as the reference and
     the follow-up papers' published points as markers."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -177,9 +184,10 @@ def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
+    return fig
 
 
-def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
+def accuracy_vs_d(runs, critical, paths, dpi=150) -> plt.Figure:
     """Max top-k accuracy against d, a line per (protocol, dataset)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (protocol, name), group in runs.groupby(["protocol", "dataset"]):
@@ -194,9 +202,10 @@ def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     _save(fig, paths, dpi)
+    return fig
 
 
-def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> None:
+def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> plt.Figure:
     """Critical n against d on a log scale: Table 6, each protocol's critical
     n, and the n each float precision lets an exact witness hold (at d = 2k;
     an upward triangle: still holding at the cap)."""
@@ -221,3 +230,4 @@ def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> None:
     ax.legend(fontsize=6.5, ncol=2)
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
+    return fig
