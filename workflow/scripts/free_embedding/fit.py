@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.optimize import lsq_linear
 
 from .search import PAPER_CUBIC
+from .tables import is_capped, measured
 
 EXTRAPOLATE_D = (512, 768, 1024, 3072, 4096)
 # The paper's own extrapolations of its fit (Section 4 of arXiv:2508.21038).
@@ -57,11 +58,11 @@ def extrapolation_refused(d) -> str | None:
     return None
 
 
-def bootstrap(per_seed: dict[int, list[float]], at, replicates=400, seed=0):
-    """Percentile band of the fit at ``at``: resample the dimensions, and
-    for each drawn dimension one of its seeds' critical n."""
+def bootstrap(per_seed: dict[int, list[float]], dims, at, replicates=400, seed=0):
+    """Percentile band of the fit at ``at``: resample the fitted dimensions
+    ``dims``, and for each drawn dimension one of its seeds' critical n."""
     rng = np.random.default_rng(seed)
-    dims = sorted(per_seed)
+    dims = sorted(int(d) for d in dims)
     predictions = []
     for _ in range(replicates):
         chosen = rng.choice(dims, len(dims))
@@ -72,13 +73,6 @@ def bootstrap(per_seed: dict[int, list[float]], at, replicates=400, seed=0):
     if not predictions:
         return None
     return np.percentile(np.array(predictions), BAND, axis=0)
-
-
-def measured(critical: pd.DataFrame) -> pd.DataFrame:
-    """The rows of critical_n.csv that are measurements: a critical n was
-    found, and it is not a capped search's lower bound."""
-    capped = critical["capped"].astype(bool)
-    return critical[critical["median_critical_n"].notna() & ~capped]
 
 
 def fit_table(critical: pd.DataFrame, per_seed: dict) -> pd.DataFrame:
@@ -102,12 +96,13 @@ def fit_table(critical: pd.DataFrame, per_seed: dict) -> pd.DataFrame:
             coefficients, r2 = cubic_fit(d, n)
             refused = extrapolation_refused(d)
             row = _row(source, protocol, k, d, coefficients, r2, refused)
-            fitted = {x: v for x, v in per_seed[protocol, k].items() if x in set(d)}
-            band = None if refused else bootstrap(fitted, EXTRAPOLATE_D)
+            band = (
+                None if refused else bootstrap(per_seed[protocol, k], d, EXTRAPOLATE_D)
+            )
             for i, at in enumerate(EXTRAPOLATE_D):
                 low, high = (np.nan, np.nan) if band is None else band[:, i]
                 row.update({f"n_at_d{at}_low": low, f"n_at_d{at}_high": high})
-        capped_d = sorted(int(x) for x in every.loc[every["capped"].astype(bool), "d"])
+        capped_d = sorted(int(x) for x in every.loc[is_capped(every), "d"])
         row["capped_d"] = " ".join(map(str, capped_d))
         if capped_d:
             excluded = "capped (lower bounds, not fitted): d = " + ", ".join(

@@ -102,6 +102,24 @@ def critical_n_table(
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 
 
+def is_capped(critical: pd.DataFrame) -> pd.Series:
+    """Which rows of critical_n.csv or critical_d.csv a capped search made:
+    lower bounds, not measurements."""
+    if "capped" not in critical:
+        raise ValueError(
+            "the critical-n or critical-d table has no 'capped' column: it was made "
+            "before capped searches were marked; delete results/tables/critical_n.csv "
+            "and results/tables/critical_d.csv and run snakemake again"
+        )
+    return critical["capped"].astype(bool)
+
+
+def measured(critical: pd.DataFrame) -> pd.DataFrame:
+    """The rows of critical_n.csv that are measurements: a critical n was
+    found, and it is not a capped search's lower bound."""
+    return critical[critical["median_critical_n"].notna() & ~is_capped(critical)]
+
+
 def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
     """Per (protocol, dataset): the smallest d some seed solved, and each seed's.
 
