@@ -178,6 +178,28 @@ def test_explicit_grid_runs_exactly_those_n(tmp_path):
     assert summary["mode"] == "grid" and summary["settings"]["grid"] == [4, 6]
 
 
+def test_a_capped_search_runs_nothing_above_max_n_and_says_so(tmp_path):
+    # d = 4 solves n = 4 and 5 (Table 6: 10), so the search stops at its cap;
+    # its sweep used to run n = 6 past it, and the table called 5 a measurement
+    config = {**TINY, "dims": [4], "seeds": [0],
+              "search": {"start": 4, "max_n": 5, "sweep": [-1, 1]}}  # fmt: skip
+    snakemake(tmp_path, config=config)
+    runs = sorted(
+        p.name for p in (tmp_path / "results/runs/protocol~published/k~2/d~4").iterdir()
+    )
+    assert runs == ["n~4.json", "n~5.json"]
+    assert search_summary(tmp_path, 4)["boundary"] == [5, None]
+    row = pd.read_csv(tmp_path / "results/tables/critical_n.csv").iloc[0]
+    assert row["critical_n"] == 5 and row["capped"] and row["paper_critical_n"] == 10
+    assert pd.isna(row["delta_vs_paper"]) and pd.isna(row["delta_any_seed_vs_paper"])
+    assert "| capped" in (tmp_path / "results/tables/critical_n.md").read_text()
+    fit = pd.read_csv(tmp_path / "results/tables/fit.csv").set_index("source")
+    assert fit.loc["ours (published)", "note"] == (
+        "no fit: 0 measured dimensions, 4 needed; "
+        "capped (lower bounds, not fitted): d = 4"
+    )
+
+
 def test_dataset_critical_d_and_bm25(tmp_path):
     config = {
         **TINY, "dims": [3], "seeds": [0],
