@@ -64,9 +64,10 @@ def critical_n_table(
       The paper ran one seed, so this is the value comparable with Table 6,
       and ``delta_vs_paper`` uses it; more seeds can only raise the any-seed one.
 
-    ``capped``: no tested n above the critical n failed (the search stopped at
-    max_n, or a grid solved all its n), so every value of the row is a lower
-    bound, not a measurement, and it has no difference from the paper.
+    ``capped``: every tested n was solved, so no failure was seen above the
+    critical n (the search stopped at max_n, or a grid solved all its n):
+    every value of the row is a lower bound, not a measurement, and it has no
+    difference from the paper.
     """
     paper_n = dict(zip(paper["d"], paper["critical_n"], strict=True))
     rows = []
