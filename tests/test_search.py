@@ -74,3 +74,20 @@ def test_start_follows_the_paper_fit():
     assert start_n(4, 2, "auto") == round(paper_cubic(4)) == 7  # Table 6: 10
     assert start_n(20, 2, "auto") == 120
     assert start_n(5, 2, 60) == 60 and start_n(1, 2, 1) == 3
+
+
+@pytest.mark.parametrize("boundary", [12, 38, 40, 1000])
+def test_no_n_above_max_n_is_ever_run(boundary):
+    # Everything solved up to the cap (boundary 1000) used to sweep past it
+    # (41..45 with max_n 40); a boundary just below the cap did the same.
+    done, order = run_search(5, 2, lambda n: n <= boundary, max_n=40)
+    assert max(order) <= 40 and max(done.sweep) <= 40
+    assert max(done.sweep) == min(40, done.critical_n + 5)
+
+
+def test_a_first_guess_above_max_n_is_refused():
+    # start 12 with max_n 10 used to run n = 8..17 and call 17 the critical n
+    with pytest.raises(ValueError, match="first guess n = 12 is above max_n = 10"):
+        plan_search(12, 3, {}, max_n=10)
+    with pytest.raises(ValueError, match="first guess n = 6 is above max_n = 5"):
+        plan_search(3, 6, {}, max_n=5)  # lowest (k + 1) above the cap

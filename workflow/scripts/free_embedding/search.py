@@ -61,8 +61,15 @@ def plan_search(
 
     ``outcomes`` maps each evaluated n to whether any seed solved it (assumed
     true below some boundary, false above). ``lowest`` is the smallest n
-    considered (k + 1 for the critical n); galloping up stops at ``max_n``.
+    considered (k + 1 for the critical n). No n above ``max_n`` is ever
+    planned: galloping up stops there and the sweep is cut there, so a search
+    that solves ``max_n`` has found a lower bound, not a boundary
+    (``upper_n`` is None). A first guess above ``max_n`` raises ValueError
+    (the config refuses it first).
     """
+    first = max(start, lowest)
+    if first > max_n:
+        raise ValueError(f"the first guess n = {first} is above max_n = {max_n}")
     probed: list[int] = []
 
     def solved(n: int) -> bool:
@@ -73,14 +80,16 @@ def plan_search(
         return outcomes[n]
 
     try:
-        critical, upper = _gallop_and_bisect(max(start, lowest), lowest, max_n, solved)
+        critical, upper = _gallop_and_bisect(first, lowest, max_n, solved)
     except _Unknown as unknown:
         return NeedProbe(unknown.n)
     neighbours: tuple[int, ...] = ()
     if critical is not None:
         low, high = sweep
         neighbours = tuple(
-            sorted({max(critical + o, lowest) for o in range(low, high + 1)})
+            sorted(
+                {min(max(critical + o, lowest), max_n) for o in range(low, high + 1)}
+            )
         )
     return SearchDone(critical, upper, tuple(probed), neighbours)
 
