@@ -38,8 +38,29 @@ lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakefmt --check Snakefile workflow/rules  # it runs shfmt from the venv
 	$(BIN)/snakemake --lint
 
-gpu-check:  ## on a GPU node: GPU tests, GPU benchmark, a search at d=20 -> docs/gpu-check.md
-	$(GPU_PYTHON) workflow/scripts/gpu_check.py
+# A lent GPU machine's own Python with CUDA JAX (GPU_PYTHON=python3) gets what it
+# lacks as wheels: make gpu-wheels here (online), carry $(WHEELS), make gpu-check there.
+GPU_PYVER ?= 3.12
+WHEELS    ?= .whl
+GPU_CHECK_ARGS ?=
+MANYLINUX := $(foreach t,2_28 2_27 2_24 2_17 2_5,--platform manylinux_$(t)_x86_64) \
+             --platform manylinux2014_x86_64 --platform manylinux1_x86_64
+
+.PHONY: gpu-wheels
+
+gpu-wheels: $(STAMP)  ## online: the wheels a GPU machine's Python lacks (workflow/scripts/gpu_wheels.txt) -> .whl/
+	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: \
+	    --python-version $(GPU_PYVER) --implementation cp $(MANYLINUX) \
+	    -c requirements.lock -d $(WHEELS) \
+	    $$(sed 's/#.*//' workflow/scripts/gpu_wheels.txt | grep -v -x -e connection-pool -e '')
+	$(BIN)/python -m pip wheel --quiet --no-deps -c requirements.lock -w $(WHEELS) \
+	    connection-pool  # an sdist only: built here, pure Python
+	@echo "$$(ls $(WHEELS)/*.whl | wc -l) wheels, $$(du -cb $(WHEELS)/*.whl | tail -1 | cut -f1) bytes in $(WHEELS)/: carry it"
+
+gpu-check:  ## on a GPU node: GPU tests, benchmark, a search at d=20, the other tests -> docs/gpu-check.md
+	$(GPU_PYTHON) workflow/scripts/gpu_check.py $(GPU_CHECK_ARGS) \
+	    $(if $(and $(filter-out $(BIN)/python,$(GPU_PYTHON)),$(wildcard $(WHEELS)/*.whl)),--wheels $(WHEELS))
 
 images:  ## build the container images with podman or docker (containers/README.md)
 	IMAGES="$(IMAGES)" containers/build.sh
