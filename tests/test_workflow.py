@@ -242,6 +242,27 @@ def test_a_config_file_of_ones_own_replaces_config_yaml(tmp_path):
     assert jobs["clone"] == jobs["elsewhere"]
 
 
+def test_config_on_the_command_line_goes_on_top_as_typed(tmp_path):
+    """--config 'seeds=[0]' 'optimizer={max_steps: 500}': Snakemake hands the
+    numbers inside a list or mapping over as strings; they reach the jobs as
+    numbers, and names stay names."""
+    config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    out = snakemake(
+        tmp_path, "-n", "-p", "--config", "seeds=[0, 7]",
+        "optimizer={max_steps: 500, learning_rate: 1e-3}",
+    ).stdout  # fmt: skip
+    assert "--seeds 0 7" in out and "max_steps=500" in out
+    assert "learning_rate=0.001" in out
+    config = "protocols={fast-1: {max_steps: 9, loss: sigmoid}}"
+    out = snakemake(tmp_path, "-n", "-p", "--config", config).stdout
+    assert "name=fast-1 loss=sigmoid" in out and "max_steps=9" in out
+    assert "protocol~fast-1/k~2/d~3/n~5.json" in out
+    done = snakemake(tmp_path, "-n", "--config", "seeds=[zero]", check=False)
+    message = done.stdout + done.stderr
+    assert done.returncode != 0 and "seeds[0]: 'zero' is not of type" in message
+
+
 def test_the_critical_d_search_can_be_turned_off(tmp_path):
     tiny = {"queries": 6, "documents": 4, "attributes_per_doc": 8}
     config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}},
