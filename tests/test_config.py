@@ -160,6 +160,9 @@ def test_yaml_syntax_errors_give_file_line_and_column(tmp_path):
 
 EXPERIMENT = [
     ({"search": {"grid": {4: [2, 8]}}}, "search.grid.4: every n must be greater"),
+    ({"dims": [3], "search": {"grid": {5: [6, 7]}}},
+     "search.grid.5: d=5 is not in dims [3], so this grid would never run; add 5 "
+     "to dims, or remove search.grid.5"),
     ({"critical_d": {"sweep": [3, -2]}}, "critical_d.sweep: [3, -2] must be [low,"),
     ({"datasets": {"x": {"queries": 5000, "documents": 20}}},
      "datasets.x: pattern dense needs 101 documents"),

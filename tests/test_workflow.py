@@ -284,6 +284,7 @@ BAD_CONFIGS = [
     ({"dims": [4], "ks": [0]}, "ks"),
     ({"dims": []}, "dims"),
     ({"dims": [4], "search": {"grid": {4: [2, 8]}}}, "search.grid.4"),
+    ({"dims": [3], "search": {"grid": {5: [6, 7]}}}, "search.grid.5: d=5 is not in"),
     ({"dims": [4], "optimizer": {"learning_rate": "fast"}}, "learning_rate"),
     ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
     ({"dims": [4], "datasets": {"x": {"querys": 10}}}, "querys"),

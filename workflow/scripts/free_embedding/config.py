@@ -193,6 +193,11 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
                 f"search.grid: key {d!r} is not a dimension; use an integer d >= 1"
             )
             continue
+        if int(d) not in config["dims"]:
+            errors.append(
+                f"search.grid.{d}: d={d} is not in dims {config['dims']}, so this "
+                f"grid would never run; add {d} to dims, or remove search.grid.{d}"
+            )
         small = sorted(n for n in ns if n <= max(config["ks"]))
         if small:
             errors.append(
