@@ -172,6 +172,30 @@ def test_a_qrels_file_must_agree_with_k(tmp_path):
     assert "not a readable .npz" in done.stderr and "pickle" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    "relevant,message",
+    [
+        ([[0, 1], [2, 2]], "query 1 lists document 2 twice ([2, 2])"),
+        ([[0.0, 1.7], [2.0, 3.0]], "'relevant' has dtype float64"),
+        (None, "a .npz without 'relevant', so not a qrels file (it holds"),
+    ],
+    ids=["a document twice", "float indices", "no relevant"],
+)
+def test_malformed_qrels_fail_before_any_work(tmp_path, relevant, message):
+    """A query listing one document twice used to be 'solved'; float indices
+    were truncated; a .npz without 'relevant' got a garbled message."""
+    path = tmp_path / "q.npz"
+    fields = {"num_docs": np.int64(5), "source": np.str_("hand")}
+    if relevant is not None:
+        fields["relevant"] = np.asarray(relevant)
+    np.savez(path, **fields)
+    out = tmp_path / "r.json"
+    done = optimize("--d", 3, "--qrels", path, "--device", "cpu", "--out", out)
+    assert done.returncode == 2 and not out.exists()
+    assert f"argument --qrels: {path}: {message}" in done.stderr, done.stderr
+    assert done.stderr.count("error") == 1
+
+
 @pytest.mark.skipif(has_gpu(), reason="a GPU is present, so --device gpu is valid here")
 @pytest.mark.parametrize("leaked", [None, "cpu"], ids=["clean", "JAX_PLATFORMS=cpu"])
 def test_gpu_without_a_gpu_fails_fast_not_on_the_cpu(tmp_path, leaked):
