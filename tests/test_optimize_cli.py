@@ -98,6 +98,18 @@ def test_a_protocol_of_ones_own(tmp_path):
     assert seed["solved"] == (seed["final_margin"] > 0)
 
 
+def test_a_result_of_other_settings_is_not_named_published(tmp_path):
+    """--protocol max_steps=5 is no longer the published protocol: its result
+    says custom (unless name= says otherwise), and its label too."""
+    out = tmp_path / "r.json"
+    done = optimize("--d", 3, "--n", 4, "--seeds", 0, "--device", "cpu",
+                    "--protocol", "max_steps=5", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    protocol = load_run(str(out))["parameters"]["protocol"]
+    assert protocol["name"] == "custom" and protocol["max_steps"] == 5
+    assert "custom d=3 k=2 n=4" in done.stderr
+
+
 BAD = [
     (["--d", 4, "--n", 6, "--k", 0], "--k", "must be >= 1"),
     (["--d", 4, "--n", 6, "--k", 6], "--k", "smaller than n"),
@@ -109,6 +121,8 @@ BAD = [
     (["--d", 4, "--n", 6, "--protocol", "learning_rate=-1"], "learning_rate", "posit"),
     (["--d", 4, "--n", 6, "--protocol", "loss=cosine"], "loss", "one of infonce"),
     (["--d", 4, "--n", 6, "--protocol", "colour=red"], "colour", "KEY=VALUE"),
+    (["--d", 4, "--n", 6, "--protocol", "learning_rate=0.01", "learning_rate=5"],
+     "learning_rate", "given twice (learning_rate=0.01, learning_rate=5)"),
     (["--d", 4, "--n", 6, "--protocol", "loss=hinge", "learn_temperature=true"],
      "learn_temperature", "no temperature"),
     (["--d", 4, "--n", 6, "--seeds", 2**31], "--seeds", "0..2147483647"),
