@@ -121,6 +121,26 @@ def test_a_result_of_another_dimension_is_refused_by_the_search(search_run, tmp_
     )
 
 
+def test_a_result_edited_to_look_solved_is_refused(grid_run, tmp_path):
+    """Valid JSON whose metrics no longer agree (solved, but stopped at
+    max_steps short of 100%) would move the critical n: it is refused, naming
+    the file, the seed, what disagrees, and the fix."""
+    workdir = copy_of(grid_run, tmp_path)
+    path = workdir / run_file(3, 5)
+    doc = json.loads(path.read_text())
+    assert not doc["metrics"]["any_solved"]
+    doc["metrics"]["seeds"][0].update(solved=True)
+    doc["metrics"].update(any_solved=True, seeds_solved=[0])
+    path.write_text(json.dumps(doc))
+    (workdir / "results/tables/critical_n.csv").unlink()
+    done = snakemake(workdir, check=False)
+    message = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert not (workdir / "results/tables/critical_n.csv").exists()
+    assert f"{run_file(3, 5)}: its metrics contradict each other: seed 0:" in message
+    assert "delete it and run snakemake again" in message
+
+
 def test_a_truncated_result_names_the_file_and_the_fix(grid_run, tmp_path):
     workdir = copy_of(grid_run, tmp_path)
     path = workdir / run_file(3, 5)

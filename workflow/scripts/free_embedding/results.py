@@ -12,14 +12,16 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from .outcome import SeedOutcome
+from .outcome import SUCCESS_RULES, SeedOutcome, metrics_problem
 from .qrels import combinations_source, dataset_source
 
 if TYPE_CHECKING:  # settings brings JAX, which the analysis jobs' env lacks
     from .settings import RunSettings
 
 SCHEMA = "free-embedding-run/2"
-SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "max_accuracy")
+SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "solved_at_step",
+               "max_accuracy", "max_accuracy_observed", "final_accuracy",
+               "final_margin")  # fmt: skip
 RERUN = (
     "delete it and run snakemake again: it recomputes the missing file and "
     "everything that depends on it"
@@ -117,6 +119,35 @@ def check_parameters(document: dict, expected: dict, path: str) -> None:
             )
 
 
+def contradiction(document: dict) -> str | None:
+    """What in a result's metrics contradicts the rest, checked cheaply: each
+    seed against its protocol's success rule and max_steps, any_solved and
+    seeds_solved against the seeds, the seeds against the parameters."""
+    try:
+        parameters, metrics = document["parameters"], document["metrics"]
+        success = parameters["protocol"]["success"]
+        max_steps = parameters["protocol"]["max_steps"]
+        if success not in SUCCESS_RULES:
+            return f"parameters.protocol.success is {success!r}"
+        for seed in metrics["seeds"]:
+            problem = metrics_problem(seed, success, max_steps)
+            if problem:
+                return f"seed {seed['seed']}: {problem}"
+        listed = [seed["seed"] for seed in metrics["seeds"]]
+        solved = [seed["seed"] for seed in metrics["seeds"] if seed["solved"]]
+        if listed != parameters["seeds"]:
+            return (
+                f"metrics.seeds hold {listed}, parameters.seeds {parameters['seeds']}"
+            )
+        if metrics["any_solved"] is not bool(solved):
+            return f"any_solved is {metrics['any_solved']}, but seeds {solved} solved"
+        if metrics["seeds_solved"] != solved:
+            return f"seeds_solved is {metrics['seeds_solved']}, but {solved} solved"
+    except (KeyError, TypeError) as err:
+        return f"a field is missing or of the wrong type ({type(err).__name__}: {err})"
+    return None
+
+
 def load_run(path: str, expected: dict | None = None) -> dict:
     """Read a result document; a corrupt, foreign or mismatched file raises
     ResultError. ``expected`` holds the parameters the file must have."""
@@ -136,6 +167,12 @@ def load_run(path: str, expected: dict | None = None) -> dict:
         missing = [f for f in SEED_FIELDS if f not in entry]
         if missing:
             raise ResultError(f"{path}: a seed lacks {', '.join(missing)}; {RERUN}")
+    problem = contradiction(document)
+    if problem:
+        raise ResultError(
+            f"{path}: its metrics contradict each other: {problem}. It was edited or "
+            f"damaged, so its outcome cannot be trusted; {RERUN}"
+        )
     if expected is not None:
         check_parameters(document, expected, path)
     return document
