@@ -58,5 +58,6 @@ rule all:
         N_SUMMARIES,
         D_SUMMARIES,
         known_runs(),
+        incomplete_runs(),
         DATASET_MANIFESTS,
         DATASET_TABLES,

@@ -2,6 +2,8 @@
 # input functions. The logic lives in the library (free_embedding); this file
 # only connects it to Snakemake's checkpoints.
 
+import base64
+import binascii
 import dataclasses
 import functools
 import math
@@ -14,6 +16,7 @@ from snakemake.settings.types import DeploymentMethod
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import required_bytes
 from free_embedding.results import (
+    RUN_PATH,
     ResultError,
     expected_parameters,
     load_run,
@@ -179,6 +182,42 @@ def known_runs():
             raise WorkflowError(str(error)) from None
         if summary.get("parameters") == search_parameters(search):
             runs += summary["runs"]
+    return runs
+
+
+def marked_incomplete():
+    """The outputs that Snakemake marked as being written by a job that never
+    reported back (.snakemake/incomplete/: each marker is named by the path,
+    urlsafe-base64-encoded, split into '@'-prefixed folders where too long)."""
+    paths = []
+    for folder, _, names in os.walk(os.path.join(".snakemake", "incomplete")):
+        parts = os.path.relpath(folder, os.path.join(".snakemake", "incomplete"))
+        parts = [p.lstrip("@") for p in parts.split(os.sep) if p != "."]
+        for name in names:
+            try:
+                paths.append(base64.urlsafe_b64decode("".join([*parts, name])).decode())
+            except (binascii.Error, UnicodeDecodeError):
+                continue  # not a marker (migration_underway)
+    return paths
+
+
+def incomplete_runs():
+    """Finished-looking runs of this config's searches whose job never reported
+    back, e.g. one that outlived a Snakemake killed with -9 and then wrote its
+    result. They are targets of `all`, so that `rerun-incomplete` redoes them
+    on the first rerun: Snakemake checks for incomplete files only among the
+    jobs it knows when it starts, not among a checkpoint's later ones, so a
+    search would otherwise read such a result and move on."""
+    runs = []
+    for path in marked_incomplete():
+        found = RUN_PATH.fullmatch(path)
+        if found is None or not os.path.exists(path):
+            continue
+        for search in SEARCHES.values():
+            x = int(found["n"] if search.axis == "n" else found["d"])
+            if search.run_path(x) == path:
+                runs.append(path)
+                break
     return runs
 
 
