@@ -2,6 +2,7 @@
 and every job that grows with its problem declares at least what it uses."""
 
 import math
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT, SCRIPTS
+from free_embedding.budget import largest_n
 from free_embedding.devices import DeviceError, check_fits, device_limit
 from free_embedding.memory import (
     DATASET_BYTES,
@@ -27,6 +29,7 @@ from free_embedding.memory import (
     slurm_limit,
     witness_job_mb,
 )
+from test_workflow import TINY, search_summary, snakemake
 
 GIB = 2**30
 
@@ -198,3 +201,65 @@ def test_each_job_that_grows_with_its_problem_declares_what_it_uses(tmp_path, jo
     assert peak <= declared
     assert (peak - base) * MB <= HEADROOM * estimate
     assert (peak - base) * MB >= estimate / 4  # the estimate is of this job
+
+
+# -- the workflow: refused before any job, searches capped, jobs sharing memory ---
+def nothing_ran(workdir) -> bool:
+    return not (workdir / "results").exists() and not (workdir / "logs").exists()
+
+
+@pytest.mark.workflow
+def test_a_grid_n_that_cannot_fit_is_refused_before_any_job(tmp_path):
+    """The issue's c.yaml, as typed: the qrels job of n = 100000 used to die
+    allocating 18.6 GiB (ulimit -v 6000000) or meet the OOM killer."""
+    config = {"dims": [3], "seeds": [0], "datasets": {}, "device": "cpu",
+              "search": {"grid": {3: [100000]}}}  # fmt: skip
+    done = snakemake(tmp_path, config=config, check=False, ulimit_kb=6_000_000)
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and nothing_ran(tmp_path)
+    assert "search.grid.3: n = 100000 (k = 2, protocol published) needs 17.3 PiB" in out
+    assert "one job may have 5.7 GiB here (the address-space limit (ulimit -v))" in out
+    assert "MemoryError" not in out
+
+
+@pytest.mark.workflow
+def test_a_first_guess_far_past_what_fits_starts_at_the_largest_n_that_does(tmp_path):
+    """dims [65536], start auto: the paper's cubic guesses n = 1,041,681,016,287
+    (3.79 TiB of qrels); the first probe is the largest n that fits instead."""
+    config = {"dims": [65536], "seeds": [0], "datasets": {}, "device": "cpu"}
+    out = snakemake(tmp_path, "-n", "--resources", "mem_mb=4000", config=config).stdout
+    fit = largest_n(4000, 2, 65536, "infonce", 100_000)
+    assert re.findall(r"output: results/runs/\S+/n~(\d+)\.json", out) == [str(fit)]
+    assert "start~1041681016287_" in out  # the setting, as the summary names it
+    declared = [int(mb) for mb in re.findall(r"mem_mb=(\d+)", out)]
+    assert declared and max(declared) <= 4000
+
+
+@pytest.mark.workflow
+def test_a_search_stopped_by_memory_says_so_and_is_not_forgotten(tmp_path):
+    """d = 64 with 1501 MB per job: every n fits up to 29, and 29 is solved, so
+    the search ends there; the summary says memory stopped it. Run again with
+    the machine's memory, the workflow says which file to delete to go on."""
+    config = {**TINY, "dims": [64], "seeds": [0]}
+    snakemake(tmp_path, "--resources", "mem_mb=1501", config=config)
+    summary = search_summary(tmp_path, 64)
+    assert summary["capped_by_memory"] and summary["memory_limit"] == 29
+    assert summary["critical_n"] == 29 and summary["sweep_values"] == [28, 29]
+    again = snakemake(tmp_path, "-n")
+    assert "memory stopped it at n = 29; here n = " in again.stdout + again.stderr
+
+
+@pytest.mark.workflow
+def test_a_local_run_shares_the_machines_memory_between_its_jobs(tmp_path):
+    """Without --resources mem_mb, a local run's mem_mb is the machine's memory
+    (so jobs run together only as far as it holds); given, it is the limit."""
+    config = {"dims": [3], "datasets": {}}
+    target = "results/qrels/k~2/n~4.npz"  # one small job, no JAX
+    done = snakemake(tmp_path, target, config=config)
+    out = done.stdout + done.stderr
+    machine = machine_limit()[0] // MB
+    assert f'Provided resources: mem_mb=Resource("mem_mb", {machine})' in out
+    assert f"mem_mb={qrels_job_mb(4, 2)}," in out
+    (tmp_path / target).unlink()
+    done = snakemake(tmp_path, target, "--resources", "mem_mb=3000")
+    assert 'Provided resources: mem_mb=Resource("mem_mb", 3000)' in done.stderr

@@ -28,13 +28,18 @@ TINY = {
 }
 
 
-def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None):
-    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``)."""
+def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
+              ulimit_kb=None):  # fmt: skip
+    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``);
+    under ``ulimit -v ulimit_kb`` when given."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": path or os.environ["PATH"]}
+    limit = (
+        ["bash", "-c", f'ulimit -v {ulimit_kb} && exec "$0" "$@"'] if ulimit_kb else []
+    )
     done = subprocess.run(
-        [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+        [*limit, os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
          "--directory", str(workdir), "--cores", "2", *args],
         capture_output=True, text=True, env=env, timeout=timeout,
     )  # fmt: skip
