@@ -250,6 +250,25 @@ def test_a_search_stopped_by_memory_says_so_and_is_not_forgotten(tmp_path):
 
 
 @pytest.mark.workflow
+def test_the_witness_stage_is_refused_before_any_job(tmp_path):
+    """witnesses ks [16] used to pass validation and die allocating 69.5 GiB;
+    a k whose first check does not fit this run's memory is refused by size."""
+    target = "results/witnesses/moment/k~16/float64.json"
+    config = {"dims": [3], "datasets": {}, "witnesses": {
+        "ks": [16], "constructions": ["moment"], "precisions": ["float64"],
+        "placements": "best"}}  # fmt: skip
+    done = snakemake(tmp_path, target, config=config, check=False, ulimit_kb=8_000_000)
+    assert done.returncode != 0 and nothing_ran(tmp_path)
+    assert "witnesses.ks[0]: 16 is greater than the maximum of 12" in done.stderr
+    config["witnesses"]["ks"] = [11]
+    done = snakemake(tmp_path, "witnesses", "--resources", "mem_mb=3000",
+                     config=config, check=False)  # fmt: skip
+    assert done.returncode != 0 and nothing_ran(tmp_path)
+    assert ("witnesses.ks[0]: k = 11: its first check, n = 23 (1,352,078 queries), "
+            "needs 4.1 GiB; k <= 10 fits") in done.stderr  # fmt: skip
+
+
+@pytest.mark.workflow
 def test_a_local_run_shares_the_machines_memory_between_its_jobs(tmp_path):
     """Without --resources mem_mb, a local run's mem_mb is the machine's memory
     (so jobs run together only as far as it holds); given, it is the limit."""

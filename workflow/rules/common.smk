@@ -20,6 +20,7 @@ from free_embedding.memory import (
     machine_limit,
     optimize_job_mb,
     qrels_job_mb,
+    witness_job_mb,
 )
 from free_embedding.results import (
     ResultError,
@@ -316,6 +317,14 @@ def dataset_options(wildcards):
 def dataset_mem_mb(wildcards):
     s = dataset_spec(wildcards.dataset)
     return dataset_job_mb(s["documents"], s["queries"], s["k"], s["attributes_per_doc"])
+
+
+def witness_mem_mb(wildcards):
+    """A witness job's memory at the largest n it may check: max_n, or less
+    where memory stops it (witness.py --memory-mb finds the same n)."""
+    k, max_n = int(wildcards.k), config["witnesses"]["max_n"]
+    largest = CAP_MB and budget.witness_limit(CAP_MB, k, max_n)
+    return witness_job_mb(k, largest or max_n)
 
 
 W = config["witnesses"]

@@ -158,6 +158,11 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
                 f"search.grid.{d}: every n must be greater than k "
                 f"(ks: {config['ks']}), got {small}"
             )
+    w = config["witnesses"]
+    small = [k for k in w["ks"] if k >= w["max_n"]]
+    if small:
+        errors.append(f"witnesses.max_n: {w['max_n']} must exceed every k of "
+                      f"witnesses.ks, got k = {small}")  # fmt: skip
     for key in ("search", "critical_d"):
         low, high = config[key]["sweep"]
         if low > high:
