@@ -225,12 +225,19 @@ def test_a_grid_n_that_cannot_fit_is_refused_before_any_job(tmp_path):
 @pytest.mark.workflow
 def test_a_first_guess_far_past_what_fits_starts_at_the_largest_n_that_does(tmp_path):
     """dims [65536], start auto: the paper's cubic guesses n = 1,041,681,016,287
-    (3.79 TiB of qrels); the first probe is the largest n that fits instead."""
-    config = {"dims": [65536], "seeds": [0], "datasets": {}, "device": "cpu"}
+    (3.79 TiB of qrels), above any max_n: refused before any job. At d = 280
+    the guess (86,417) is below max_n but far past what fits: the first probe
+    is the largest n that fits instead."""
+    huge = {"dims": [65536], "seeds": [0], "datasets": {}, "device": "cpu"}
+    refused = snakemake(tmp_path, "-n", config=huge, check=False)
+    assert refused.returncode != 0
+    said = refused.stdout + refused.stderr
+    assert "search.start: auto's first guess exceeds search.max_n" in said
+    config = {**huge, "dims": [280]}
     out = snakemake(tmp_path, "-n", "--resources", "mem_mb=4000", config=config).stdout
-    fit = largest_n(4000, 2, 65536, "infonce", 100_000)
+    fit = largest_n(4000, 2, 280, "infonce", 100_000)
     assert re.findall(r"output: results/runs/\S+/n~(\d+)\.json", out) == [str(fit)]
-    assert "start~1041681016287_" in out  # the setting, as the summary names it
+    assert "start~86417_" in out  # the setting, as the summary names it
     declared = [int(mb) for mb in re.findall(r"mem_mb=(\d+)", out)]
     assert declared and max(declared) <= 4000
 

@@ -89,9 +89,10 @@ def test_a_search_stops_at_the_largest_n_that_fits_and_says_so():
 
 
 def test_a_first_guess_past_what_fits_starts_at_the_limit():
-    """dims [65536] with start auto guesses n ~ 10^12: the first probe is the
-    largest n that fits; a boundary found below it is a real one."""
-    done, order = run_search(10**12, 2, lambda n: n <= 14, fit_limit=30)
+    """A first guess below max_n but far past what fits (d = 280, start auto:
+    86,417): the first probe is the largest n that fits; a boundary found
+    below it is a real one."""
+    done, order = run_search(86_417, 2, lambda n: n <= 14, fit_limit=30)
     assert order[0] == 30 and max(order) == 30
     assert done.critical_n == 14 and done.upper_n == 15
     assert not done.capped_by_memory
@@ -125,3 +126,20 @@ def test_a_dimension_search_stops_at_the_largest_d_that_fits():
     done = plan_dimension_search(8, {8: False, 9: False, 11: False, 12: False}, (0, 0),
                                  1024, fit_limit=12)  # fmt: skip
     assert done.capped_by_memory and done.upper_n is None  # no critical d found
+
+
+@pytest.mark.parametrize("boundary", [12, 38, 40, 1000])
+def test_no_n_above_max_n_is_ever_run(boundary):
+    # Everything solved up to the cap (boundary 1000) used to sweep past it
+    # (41..45 with max_n 40); a boundary just below the cap did the same.
+    done, order = run_search(5, 2, lambda n: n <= boundary, max_n=40)
+    assert max(order) <= 40 and max(done.sweep) <= 40
+    assert max(done.sweep) == min(40, done.critical_n + 5)
+
+
+def test_a_first_guess_above_max_n_is_refused():
+    # start 12 with max_n 10 used to run n = 8..17 and call 17 the critical n
+    with pytest.raises(ValueError, match="first guess n = 12 is above max_n = 10"):
+        plan_search(12, 3, {}, max_n=10)
+    with pytest.raises(ValueError, match="first guess n = 6 is above max_n = 5"):
+        plan_search(3, 6, {}, max_n=5)  # lowest (k + 1) above the cap

@@ -67,10 +67,17 @@ def plan_search(
 
     ``outcomes`` maps each evaluated n to whether any seed solved it (assumed
     true below some boundary, false above). ``lowest`` is the smallest n
-    considered (k + 1 for the critical n); galloping up stops at ``max_n``, and
-    a first guess above it starts there. No n above ``fit_limit`` (the largest
-    whose jobs fit in memory) is planned, not even in the sweep.
+    considered (k + 1 for the critical n). No n above ``max_n`` is ever
+    planned: galloping up stops there and the sweep is cut there, so a search
+    that solves ``max_n`` has found a lower bound, not a boundary
+    (``upper_n`` is None). A first guess above ``max_n`` raises ValueError
+    (the config refuses it first). Nor is an n above ``fit_limit`` (the
+    largest whose jobs fit in memory) planned: a first guess above it starts
+    there, and a search stopped by it says so (``capped_by_memory``).
     """
+    first = max(start, lowest)
+    if first > max_n:
+        raise ValueError(f"the first guess n = {first} is above max_n = {max_n}")
     if fit_limit is not None and fit_limit < lowest:
         raise ValueError(f"not even the smallest n, {lowest}, fits in memory")
     top = max_n if fit_limit is None else min(max_n, fit_limit)
@@ -84,15 +91,14 @@ def plan_search(
         return outcomes[n]
 
     try:
-        first = min(max(start, lowest), top)
-        critical, upper = _gallop_and_bisect(first, lowest, top, solved)
+        critical, upper = _gallop_and_bisect(min(first, top), lowest, top, solved)
     except _Unknown as unknown:
         return NeedProbe(unknown.n)
     neighbours: tuple[int, ...] = ()
     if critical is not None:
         low, high = sweep
-        near = {max(critical + o, lowest) for o in range(low, high + 1)}
-        neighbours = tuple(sorted(n for n in near if n <= (fit_limit or n)))
+        near = {min(max(critical + o, lowest), top) for o in range(low, high + 1)}
+        neighbours = tuple(sorted(near))
     capped = top != max_n and upper is None and critical == top
     return SearchDone(critical, upper, tuple(probed), neighbours, capped)
 
