@@ -168,6 +168,20 @@ EXPERIMENT = [
      "datasets.x: pattern dense needs 101 documents"),
     ({"datasets": {"x": {"queries": 10, "documents": 15, "pattern": "disjoint"}}},
      "datasets.x: pattern disjoint needs queries x k = 20 documents"),
+    # a search that starts above its cap can only report its cap (issue 20)
+    ({"dims": [8], "search": {"start": 12, "max_n": 10}},
+     "search.start: 12 is above search.max_n (10); lower search.start to 10 or "
+     "less, or raise search.max_n to 12 or more"),
+    ({"dims": [4, 300, 400]},
+     "search.start: auto's first guess exceeds search.max_n (100000) at d = 300 "
+     "(n = 105779), 400 (n = 246722); raise search.max_n to 246722 or more, set "
+     "search.start to an integer up to 100000, or give those d a search.grid"),
+    ({"dims": [4], "ks": [2, 9], "search": {"start": 3, "max_n": 9}},
+     "search.max_n: 9 leaves no n to search for k = 9 (every n must exceed k); "
+     "raise search.max_n above 9"),
+    ({"critical_d": {"start": 50, "max_d": 4}},
+     "critical_d.start: 50 is above critical_d.max_d (4); lower critical_d.start "
+     "to 4 or less, or raise critical_d.max_d to 50 or more"),
 ]  # fmt: skip
 
 
@@ -178,3 +192,13 @@ def test_what_the_schema_cannot_say_is_checked_too(tmp_path, config, message):
     with pytest.raises(ConfigError) as error:
         load(config, SCHEMA_PATH, None, VOCAB)
     assert message in str(error.value)
+
+
+def test_a_search_within_its_cap_is_accepted():
+    """The refusals above are exact: a start at the cap, an auto guess at the
+    cap, or a d above the cap that has an explicit grid all pass."""
+    load({"dims": [8], "search": {"start": 10, "max_n": 10}}, SCHEMA_PATH, None, VOCAB)
+    load({"dims": [295], "search": {"max_n": 100692}}, SCHEMA_PATH, None, VOCAB)
+    grid = {"dims": [4, 300], "search": {"grid": {300: [10, 20]}}}
+    assert load(grid, SCHEMA_PATH, None, VOCAB)["dims"] == [4, 300]
+    load({"critical_d": {"start": 4, "max_d": 4}}, SCHEMA_PATH, None, VOCAB)

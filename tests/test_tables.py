@@ -15,7 +15,12 @@ from free_embedding.fit import (
     fit_table,
 )
 from free_embedding.search import PAPER_CUBIC
-from free_embedding.tables import critical_n_table, per_seed_values, runs_table
+from free_embedding.tables import (
+    critical_d_table,
+    critical_n_table,
+    per_seed_values,
+    runs_table,
+)
 
 PAPER = pd.DataFrame({"d": [4, 5], "critical_n": [10, 14]})
 
@@ -33,6 +38,12 @@ def doc(d, n, solved_by_seed, protocol="published", margin=-0.1):
         "metrics": {"seeds": seeds},
         "timing": {"total_seconds": 2.0},
     }
+
+
+def critical_rows(d, n, capped=()):
+    return pd.DataFrame({"protocol": "published", "k": 2, "d": d,
+                         "median_critical_n": n,
+                         "capped": [x in capped for x in d]})  # fmt: skip
 
 
 def test_runs_table_has_a_row_per_seed_and_protocol():
@@ -86,8 +97,7 @@ def test_the_fit_cannot_turn_down_and_recovers_the_paper_cubic():
 
 
 def test_no_extrapolation_from_the_default_runs_dimensions():
-    critical = pd.DataFrame({"protocol": "published", "k": 2, "d": [4, 5, 6, 7, 8],
-                             "median_critical_n": [9.0, 14, 19, 26, 29]})  # fmt: skip
+    critical = critical_rows([4, 5, 6, 7, 8], [9.0, 14, 19, 26, 29])
     per_seed = {
         ("published", 2): {
             d: [n] for d, n in zip(critical.d, critical.median_critical_n, strict=True)
@@ -111,9 +121,7 @@ def test_a_wide_span_extrapolates_with_a_band():
     d = np.arange(4, 31, 2)
     rng = np.random.default_rng(0)
     per_seed = {int(x): list(evaluate(PAPER_CUBIC, x) + rng.normal(0, 2, 3)) for x in d}
-    critical = pd.DataFrame({"protocol": "published", "k": 2, "d": d,
-                             "median_critical_n": [np.median(per_seed[x])
-                                                   for x in d]})  # fmt: skip
+    critical = critical_rows(d, [np.median(per_seed[x]) for x in d])
     ours = (
         fit_table(critical, {("published", 2): per_seed})
         .set_index("source")
@@ -130,3 +138,73 @@ def test_a_wide_span_extrapolates_with_a_band():
 def test_per_seed_values_feed_the_band():
     docs = [doc(4, n, {0: n <= 11, 1: n <= 9}) for n in range(8, 14)]
     assert per_seed_values(runs_table(docs)) == {("published", 2): {4: [11, 9]}}
+
+
+def test_a_capped_search_is_a_lower_bound_not_a_measurement():
+    # Issue 20: dims [8], search {start: 12, max_n: 10} reported critical_n 17
+    # (n ran to 17), delta -11, as a measurement. Now the search stops at the
+    # cap: every n up to 10 solved, none failed, so 10 is only a lower bound.
+    paper = pd.DataFrame({"d": [4, 8], "critical_n": [10, 28]})
+    docs = [doc(8, n, {0: True, 1: n <= 9}) for n in range(6, 11)]
+    docs += [doc(4, n, {0: n <= 9, 1: n <= 10}) for n in range(8, 13)]
+    table = critical_n_table(runs_table(docs), {("published", 2, 8): 10}, paper)
+    eight, four = table.set_index("d").loc[8], table.set_index("d").loc[4]
+    assert eight["critical_n"] == 10 and bool(eight["capped"])
+    assert pd.isna(eight["first_failed_n"]) and eight["paper_critical_n"] == 28
+    assert pd.isna(eight["delta_vs_paper"]) and pd.isna(
+        eight["delta_any_seed_vs_paper"]
+    )
+    assert not bool(four["capped"]) and four["first_failed_n"] == 11
+    assert four["delta_vs_paper"] == -0.5 and four["delta_any_seed_vs_paper"] == 0
+    assert list(table.columns[:5]) == ["protocol", "k", "d", "critical_n", "capped"]
+    # a failure above the critical n, even with a larger n solved, is no cap
+    docs = [doc(5, n, {0: n in (12, 14)}) for n in range(12, 15)]
+    assert not critical_n_table(runs_table(docs), {}, paper)["capped"].any()
+
+
+def dimension_search(critical_d, solved_from):
+    summary = {"protocol": "published", "critical_d": critical_d,
+               "spec": {"name": "x", "pattern": "dense", "documents": 46,
+                        "queries": 1000, "k": 2}}  # fmt: skip
+    docs = [
+        {"parameters": {"d": d}, "metrics": {"seeds": [
+            {"seed": 0, "solved": d >= solved_from}]}}
+        for d in (2, 3, 4)
+    ]  # fmt: skip
+    return summary, docs
+
+
+def test_a_dimension_search_that_solved_nothing_up_to_max_d_is_capped():
+    table = critical_d_table([dimension_search(3, 3), dimension_search(None, 99)])
+    assert table["critical_d"].tolist()[0] == 3 and pd.isna(table["critical_d"][1])
+    assert table["capped"].tolist() == [False, True]
+    assert list(table.columns[6:8]) == ["critical_d", "capped"]
+
+
+def test_the_fit_leaves_capped_rows_out_and_says_so():
+    d = list(np.arange(4, 31, 2)) + [32]
+    rng = np.random.default_rng(0)
+    per_seed = {int(x): list(evaluate(PAPER_CUBIC, x) + rng.normal(0, 2, 3)) for x in d}
+    per_seed[32] = [40.0]  # a capped search's bound, far below the curve
+    n = [float(np.median(per_seed[x])) for x in d]
+    table = fit_table(critical_rows(d, n, capped={32}), {("published", 2): per_seed})
+    ours = table.set_index("source").loc["ours (published)"]
+    assert ours["points"] == 14 and ours["d_range"] == "4-30"
+    assert ours["capped_d"] == "32"
+    assert "capped (lower bounds, not fitted): d = 32" in ours["note"]
+    # the same fit, band included, as without the capped row at all
+    alone = fit_table(critical_rows(d[:-1], n[:-1]), {("published", 2): per_seed})
+    alone = alone.set_index("source").loc["ours (published)"]
+    for column in ("c0", "c3", "n_at_d4096", "n_at_d4096_low", "n_at_d4096_high"):
+        assert ours[column] == alone[column], column
+
+
+def test_too_few_measured_dimensions_still_get_a_row_that_says_why():
+    critical = critical_rows([4, 5, 6, 7, 8], [9.0, 14, 19, 26, 50], capped={7, 8})
+    table = fit_table(critical, {("published", 2): {}}).set_index("source")
+    ours = table.loc["ours (published)"]
+    assert ours["points"] == 3 and np.isnan(ours["c3"]) and np.isnan(ours["n_at_d512"])
+    assert ours["note"] == (
+        "no fit: 3 measured dimensions, 4 needed; "
+        "capped (lower bounds, not fitted): d = 7, 8"
+    )

@@ -28,13 +28,18 @@ TINY = {
 }
 
 
-def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None):
-    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``)."""
+def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
+              ulimit_kb=None):  # fmt: skip
+    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``);
+    under ``ulimit -v ulimit_kb`` when given."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": path or os.environ["PATH"]}
+    limit = (
+        ["bash", "-c", f'ulimit -v {ulimit_kb} && exec "$0" "$@"'] if ulimit_kb else []
+    )
     done = subprocess.run(
-        [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+        [*limit, os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
          "--directory", str(workdir), "--cores", "2", *args],
         capture_output=True, text=True, env=env, timeout=timeout,
     )  # fmt: skip
@@ -94,8 +99,12 @@ def test_full_run_writes_every_table_and_figure(tiny_run):
     assert four["delta_any_seed_vs_paper"] == four["critical_n"] - 10
     assert four["median_critical_n"] <= four["critical_n"]  # any seed >= median
     assert four["protocol"] == "published" and four["critical_n_search"] > 0
-    fit = pd.read_csv(tiny_run / "results/tables/fit.csv")
-    assert set(fit["source"]) == {"paper_fit", "paper_reported"}  # 2 dims: no fit
+    assert not critical["capped"].any()  # each search saw a failure above it
+    fit = pd.read_csv(tiny_run / "results/tables/fit.csv").set_index("source")
+    assert set(fit.index) == {"ours (published)", "paper_fit", "paper_reported"}
+    ours = fit.loc["ours (published)"]  # 2 dims: no fit, and the row says so
+    assert ours["note"] == "no fit: 2 measured dimensions, 4 needed"
+    assert pd.isna(ours["c3"]) and pd.isna(ours["capped_d"])
     for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation", "protocols_vs_d"):
         for ext in ("png", "pdf"):
             assert (tiny_run / f"results/figures/{name}.{ext}").stat().st_size > 5000
@@ -172,6 +181,28 @@ def test_explicit_grid_runs_exactly_those_n(tmp_path):
     assert runs == ["n~4.json", "n~6.json"]
     summary = search_summary(tmp_path, 3)
     assert summary["mode"] == "grid" and summary["settings"]["grid"] == [4, 6]
+
+
+def test_a_capped_search_runs_nothing_above_max_n_and_says_so(tmp_path):
+    # d = 4 solves n = 4 and 5 (Table 6: 10), so the search stops at its cap;
+    # its sweep used to run n = 6 past it, and the table called 5 a measurement
+    config = {**TINY, "dims": [4], "seeds": [0],
+              "search": {"start": 4, "max_n": 5, "sweep": [-1, 1]}}  # fmt: skip
+    snakemake(tmp_path, config=config)
+    runs = sorted(
+        p.name for p in (tmp_path / "results/runs/protocol~published/k~2/d~4").iterdir()
+    )
+    assert runs == ["n~4.json", "n~5.json"]
+    assert search_summary(tmp_path, 4)["boundary"] == [5, None]
+    row = pd.read_csv(tmp_path / "results/tables/critical_n.csv").iloc[0]
+    assert row["critical_n"] == 5 and row["capped"] and row["paper_critical_n"] == 10
+    assert pd.isna(row["delta_vs_paper"]) and pd.isna(row["delta_any_seed_vs_paper"])
+    assert "| capped" in (tmp_path / "results/tables/critical_n.md").read_text()
+    fit = pd.read_csv(tmp_path / "results/tables/fit.csv").set_index("source")
+    assert fit.loc["ours (published)", "note"] == (
+        "no fit: 0 measured dimensions, 4 needed; "
+        "capped (lower bounds, not fitted): d = 4"
+    )
 
 
 def test_dataset_critical_d_and_bm25(tmp_path):
@@ -308,6 +339,9 @@ BAD_CONFIGS = [
     ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
     ({"dims": [4], "datasets": {"x": {"querys": 10}}}, "querys"),
     ({"dims": [4], "critical_d": {"sweep": [3, -2]}}, "critical_d.sweep"),
+    ({"dims": [8], "search": {"start": 12, "max_n": 10}}, "search.start: 12 is above"),
+    ({"dims": [300]}, "search.start: auto's first guess exceeds search.max_n"),
+    ({"dims": [4], "critical_d": {"start": 50, "max_d": 4}}, "critical_d.start"),
     ({"dims": [4], "datasets": {"x": {"pattern": "spiral"}}}, "spiral"),
 ]
 

@@ -100,16 +100,55 @@ def ours(d: int, n: int, seed: int) -> tuple[dict, dict]:
     return as_published(fused), as_published(run_stepwise(settings, seed, relevance))
 
 
+def drift(reference_path: str) -> int:
+    """How far this machine's trajectories lie from a reference made on
+    another CPU (or with other XLA_FLAGS): no published script needed."""
+    import json
+
+    from free_embedding.fingerprint import differences, fingerprint
+
+    stored = json.load(open(reference_path))
+    differ = differences(stored["fingerprint"], fingerprint())
+    print("this machine differs from the reference in: "
+          + ("; ".join(differ) or "nothing (the bits must be equal)"))  # fmt: skip
+    print(f"{'d':>3} {'n':>3} {'seed':>5} {'evaluations':>13} {'final accuracy':>17} "
+          f"{'max rel. loss diff':>19}")  # fmt: skip
+    for case in stored["cases"]:
+        d, n, seed = case["d"], case["n"], case["seed"]
+        here, _ = ours(d, n, seed)
+        pairs = list(zip(case["losses"], here["losses"], strict=False))
+        worst = max(abs(a - b) / abs(a) for a, b in pairs)
+        counts = f"{len(case['losses'])}/{len(here['losses'])}"
+        accuracy = f"{case['final_accuracy']:.4f}/{here['final_accuracy']:.4f}"
+        print(f"{d:>3} {n:>3} {seed:>5} {counts:>13} {accuracy:>17} {worst:>19.2e}",
+              flush=True)  # fmt: skip
+    print("(there/here: evaluations every 50 steps, so a moved early stop or "
+          "success shows as another count)")  # fmt: skip
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--published", required=True, help="free_embedding_experiment.py")
+    p.add_argument("--published", help="free_embedding_experiment.py")
     named = ["3,8,0", "3,8,1", "4,9,42", "4,10,42", "5,12,3", "6,19,0"]  # README
     p.add_argument("--cases", nargs="+", default=named,
                    help="d,n,seed triples (default: %(default)s)")  # fmt: skip
     p.add_argument("--reference", help="write the published numbers here (JSON)")
+    p.add_argument(
+        "--drift-from",
+        metavar="REFERENCE",
+        help="instead: how far this machine's trajectories lie from a reference "
+        "file made elsewhere (no published script needed)",
+    )
     args = p.parse_args(argv)
+    if args.drift_from:
+        if not os.path.isfile(args.drift_from):
+            p.error(f"argument --drift-from: {args.drift_from} is not a file")
+        return drift(args.drift_from)
+    if not args.published:
+        p.error("argument --published is required (or give --drift-from)")
     try:
         cases = [tuple(int(x) for x in case.split(",")) for case in args.cases]
         assert all(len(case) == 3 for case in cases)

@@ -22,6 +22,7 @@ import yaml
 
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
+from .search import start_n
 
 # YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -204,10 +205,16 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
                 f"search.grid.{d}: every n must be greater than k "
                 f"(ks: {config['ks']}), got {small}"
             )
+    w = config["witnesses"]
+    small = [k for k in w["ks"] if k >= w["max_n"]]
+    if small:
+        errors.append(f"witnesses.max_n: {w['max_n']} must exceed every k of "
+                      f"witnesses.ks, got k = {small}")  # fmt: skip
     for key in ("search", "critical_d"):
         low, high = config[key]["sweep"]
         if low > high:
             errors.append(f"{key}.sweep: [{low}, {high}] must be [low, high]")
+    errors += _cap_errors(config)
     for name, settings in config["datasets"].items():
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
@@ -216,6 +223,45 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
             resolve(name, overrides, config["optimizer"])
         except ProtocolError as err:
             errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
+    return errors
+
+
+def _cap_errors(config: dict) -> list[str]:
+    """A search that starts above its cap could only report the cap: refused."""
+    errors = []
+    s, c = config["search"], config["critical_d"]
+    start, max_n = s["start"], s["max_n"]
+    for k in sorted(k for k in config["ks"] if k + 1 > max_n):
+        errors.append(
+            f"search.max_n: {max_n} leaves no n to search for k = {k} "
+            f"(every n must exceed k); raise search.max_n above {k}"
+        )
+    grid = s["grid"]
+    searched = [d for d in config["dims"] if d not in grid and str(d) not in grid]
+    over = {}  # d -> its first guess, where some k leaves room below the cap
+    for d in searched:
+        for k in (k for k in config["ks"] if k + 1 <= max_n):
+            if start_n(d, k, start) > max_n:
+                over[d] = start_n(d, k, start)
+    if over and start != "auto":
+        errors.append(
+            f"search.start: {start} is above search.max_n ({max_n}); lower "
+            f"search.start to {max_n} or less, or raise search.max_n to "
+            f"{start} or more"
+        )
+    elif over:
+        at = ", ".join(f"{d} (n = {n})" for d, n in sorted(over.items()))
+        errors.append(
+            f"search.start: auto's first guess exceeds search.max_n ({max_n}) at "
+            f"d = {at}; raise search.max_n to {max(over.values())} or more, set "
+            f"search.start to an integer up to {max_n}, or give those d a search.grid"
+        )
+    if c["start"] > c["max_d"]:
+        errors.append(
+            f"critical_d.start: {c['start']} is above critical_d.max_d "
+            f"({c['max_d']}); lower critical_d.start to {c['max_d']} or "
+            f"less, or raise critical_d.max_d to {c['start']} or more"
+        )
     return errors
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.optimize import lsq_linear
 
 from .search import PAPER_CUBIC
+from .tables import is_capped, measured
 
 EXTRAPOLATE_D = (512, 768, 1024, 3072, 4096)
 # The paper's own extrapolations of its fit (Section 4 of arXiv:2508.21038).
@@ -57,11 +58,11 @@ def extrapolation_refused(d) -> str | None:
     return None
 
 
-def bootstrap(per_seed: dict[int, list[float]], at, replicates=400, seed=0):
-    """Percentile band of the fit at ``at``: resample the dimensions, and
-    for each drawn dimension one of its seeds' critical n."""
+def bootstrap(per_seed: dict[int, list[float]], dims, at, replicates=400, seed=0):
+    """Percentile band of the fit at ``at``: resample the fitted dimensions
+    ``dims``, and for each drawn dimension one of its seeds' critical n."""
     rng = np.random.default_rng(seed)
-    dims = sorted(per_seed)
+    dims = sorted(int(d) for d in dims)
     predictions = []
     for _ in range(replicates):
         chosen = rng.choice(dims, len(dims))
@@ -75,24 +76,39 @@ def bootstrap(per_seed: dict[int, list[float]], at, replicates=400, seed=0):
 
 
 def fit_table(critical: pd.DataFrame, per_seed: dict) -> pd.DataFrame:
-    """Our fit per (protocol, k) on the median critical n, beside the paper's.
+    """Our fit per (protocol, k) on the measured median critical n, beside the
+    paper's. Capped rows are lower bounds: left out, and listed in ``capped_d``
+    and the note. Under 4 measured dimensions the row says so, with no fit.
 
     ``per_seed`` maps (protocol, k) to {d: [each seed's critical n]}.
     """
     rows = []
-    for (protocol, k), group in critical.dropna(subset=["median_critical_n"]).groupby(
-        ["protocol", "k"]
-    ):
-        if len(group) < 4:
-            continue
+    for (protocol, k), every in critical.groupby(["protocol", "k"]):
+        group = measured(every)
         d, n = group["d"].to_numpy(), group["median_critical_n"].to_numpy(float)
-        coefficients, r2 = cubic_fit(d, n)
-        refused = extrapolation_refused(d)
-        row = _row(f"ours ({protocol})", protocol, k, d, coefficients, r2, refused)
-        band = None if refused else bootstrap(per_seed[protocol, k], EXTRAPOLATE_D)
-        for i, at in enumerate(EXTRAPOLATE_D):
-            low, high = (np.nan, np.nan) if band is None else band[:, i]
-            row.update({f"n_at_d{at}_low": low, f"n_at_d{at}_high": high})
+        source = f"ours ({protocol})"
+        if len(group) < 4:
+            note = f"no fit: {len(d)} measured dimensions, 4 needed"
+            span = f"{d.min()}-{d.max()}" if len(d) else ""
+            row = {"source": source, "protocol": protocol, "k": k,
+                   "points": len(d), "d_range": span, "note": note}  # fmt: skip
+        else:
+            coefficients, r2 = cubic_fit(d, n)
+            refused = extrapolation_refused(d)
+            row = _row(source, protocol, k, d, coefficients, r2, refused)
+            band = (
+                None if refused else bootstrap(per_seed[protocol, k], d, EXTRAPOLATE_D)
+            )
+            for i, at in enumerate(EXTRAPOLATE_D):
+                low, high = (np.nan, np.nan) if band is None else band[:, i]
+                row.update({f"n_at_d{at}_low": low, f"n_at_d{at}_high": high})
+        capped_d = sorted(int(x) for x in every.loc[is_capped(every), "d"])
+        row["capped_d"] = " ".join(map(str, capped_d))
+        if capped_d:
+            excluded = "capped (lower bounds, not fitted): d = " + ", ".join(
+                map(str, capped_d)
+            )
+            row["note"] = "; ".join(filter(None, [row["note"], excluded]))
         rows.append(row)
     rows.append(
         _row("paper_fit", "published", 2, range(4, 46), PAPER_CUBIC, None, None)

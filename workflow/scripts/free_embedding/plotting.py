@@ -1,4 +1,10 @@
-"""The workflow's figures (matplotlib, no display needed)."""
+"""The workflow's figures (matplotlib, no display needed).
+
+Each figure function saves its figure to every path given and returns it,
+closed, so that tests can read what it drew. A capped search's value is a
+lower bound: it is drawn as an open triangle pointing the way the true value
+lies, never as a measurement, and no fit uses it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .fit import (  # noqa: E402
     EXTRAPOLATE_D,
@@ -18,14 +25,33 @@ from .fit import (  # noqa: E402
     extrapolation_refused,
 )
 from .search import PAPER_CUBIC  # noqa: E402
+from .tables import is_capped, measured  # noqa: E402
 
 STYLES = ["-", "--", ":", "-."]
-MARKERS = ["o", "^", "D", "v", "P", "X"]
+MARKERS = ["o", "D", "P", "X", "h", "*"]  # no triangles: they mark lower bounds
+CAPPED = "lower bound (search capped)"
 
 
 def _seeds_label(runs: pd.DataFrame) -> str:
     seeds = sorted(runs["seed"].unique())
     return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+
+
+def _several_seeds(runs: pd.DataFrame) -> bool:
+    """Whether a seed range (bar or band) means anything."""
+    return runs["seed"].nunique() > 1
+
+
+def _accuracy_label(runs: pd.DataFrame) -> str:
+    if _several_seeds(runs):
+        return "max top-k accuracy (best seed; band: seed range)"
+    return "max top-k accuracy"
+
+
+def _integer_ticks(*axes) -> None:
+    """n and d are integers: no tick at 5.25."""
+    for axis in axes:
+        axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _save(fig, paths: list[str], dpi: int) -> None:
@@ -39,18 +65,29 @@ def _note(ax, text: str) -> None:
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "grey"})  # fmt: skip
 
 
-def _accuracy_band(ax, group, x: str, label: str, boundary: pd.Series) -> None:
+def _mark_capped(ax, x, y, color, marker="^", label=CAPPED) -> None:
+    """Lower bounds as open triangles (``^``: the value is at least y; ``>``:
+    at least x), with one legend entry per label and axes."""
+    seen = any(line.get_label() == label for line in ax.get_lines())
+    ax.plot(x, y, ls="none", marker=marker, ms=10, mfc="none", mew=1.5, color=color,
+            label="_nolegend_" if seen else label)  # fmt: skip
+
+
+def _accuracy_band(ax, group, x: str, label: str, boundary, capped_at=None) -> None:
     """The best seed's max accuracy against ``x`` with the seeds' range as a
-    band, and the boundary (first value of ``boundary``, if any) dashed."""
+    band; the boundary dashed, or, for a capped search, the largest value it
+    reached marked as a lower bound (``capped_at``)."""
     by_x = group.groupby(x)["max_accuracy"]
     best = by_x.max()
     (line,) = ax.plot(best.index, best, marker="o", ms=3, label=label)
     ax.fill_between(best.index, by_x.min(), best, color=line.get_color(), alpha=0.2)
-    if len(boundary) and pd.notna(boundary.iloc[0]):
-        ax.axvline(boundary.iloc[0], color=line.get_color(), ls="--", lw=1)
+    if capped_at is not None:
+        _mark_capped(ax, [capped_at], [best[capped_at]], line.get_color(), ">")
+    elif boundary is not None and pd.notna(boundary):
+        ax.axvline(boundary, color=line.get_color(), ls="--", lw=1)
 
 
-def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
+def accuracy_vs_n(runs, critical, paths, dpi=150) -> plt.Figure:
     """Max top-k accuracy against n, a panel per protocol, a line per d."""
     protocols = sorted(runs["protocol"].unique())
     fig, axes = plt.subplots(1, len(protocols), figsize=(6 * len(protocols), 4.5),
@@ -60,56 +97,75 @@ def accuracy_vs_n(runs, critical, paths, dpi=150) -> None:
         for (k, d), group in mine.groupby(["k", "d"]):
             row = critical[(critical["protocol"] == protocol) & (critical["k"] == k)
                            & (critical["d"] == d)]  # fmt: skip
-            _accuracy_band(ax, group, "n", f"d={d}, k={k}", row["critical_n"])
+            boundary = row["critical_n"].iloc[0] if len(row) else None
+            capped = boundary if len(row) and is_capped(row).iloc[0] else None
+            _accuracy_band(ax, group, "n", f"d={d}, k={k}", boundary, capped)
         ax.set_title(f"{protocol}: accuracy vs n ({_seeds_label(mine)})\n"
                      "dashed: critical n (any seed)", fontsize=10)  # fmt: skip
         ax.set_xlabel("documents n")
+        _integer_ticks(ax.xaxis)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("max top-k accuracy (best seed; band: seed range)")
+    axes[0][0].set_ylabel(_accuracy_label(runs))
     _save(fig, paths, dpi)
+    return fig
 
 
-def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> None:
+def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> plt.Figure:
     """Per protocol: the median over seeds, its range and the any-seed value,
-    beside Table 6, the paper's cubic and our non-negative one."""
+    beside Table 6, the paper's cubic and our non-negative one; a capped
+    search's median as a lower bound, left out of the fit."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ours = critical.dropna(subset=["median_critical_n"])
-    d_low, d_high = (ours["d"].min(), ours["d"].max()) if len(ours) else (4, 10)
+    found = critical.dropna(subset=["median_critical_n"])  # measured or capped
+    d_low, d_high = (
+        (critical["d"].min(), critical["d"].max()) if len(critical) else (4, 10)
+    )
     shown = paper[(paper["d"] >= d_low - 1) & (paper["d"] <= d_high + 1)]
     ax.plot(shown["d"], shown["critical_n"], "s", color="grey", label="paper, Table 6")
     grid = np.linspace(min(d_low, shown["d"].min()) - 0.5, d_high + 1.5, 100)
     ax.plot(
         grid, evaluate(PAPER_CUBIC, grid), color="grey", ls=":", label="paper cubic fit"
     )
-    for i, ((protocol, k), group) in enumerate(ours.groupby(["protocol", "k"])):
-        marker = MARKERS[i % len(MARKERS)]
-        median = group["median_critical_n"].to_numpy(float)
-        (points,) = ax.plot(
-            group["d"], median, marker, label=f"{protocol}, k={k}: median over seeds"
-        )
-        ranges = group["seed_range"].str.split("-", expand=True).astype(float)
-        ax.vlines(
-            group["d"], ranges[0], ranges[1], color=points.get_color(), lw=3, alpha=0.4
-        )
-        ax.plot(group["d"] + 0.12, group["critical_n"].astype(float), "x",
-                color=points.get_color(), ms=5,
-                label=f"{protocol}: any seed")  # fmt: skip
-        if len(group) >= 4:
-            coefficients, r2 = cubic_fit(group["d"], median)
-            ax.plot(grid, evaluate(coefficients, grid), color=points.get_color(), lw=1,
+    several = _several_seeds(runs)
+    for i, ((protocol, k), group) in enumerate(found.groupby(["protocol", "k"])):
+        color, mine = f"C{i}", measured(group)
+        bounds = group[is_capped(group)]
+        if len(bounds):
+            _mark_capped(ax, bounds["d"], bounds["median_critical_n"], color,
+                         label=f"{protocol}, k={k}: {CAPPED}")  # fmt: skip
+        if not len(mine):
+            continue
+        median = mine["median_critical_n"].to_numpy(float)
+        ax.plot(mine["d"], median, MARKERS[i % len(MARKERS)], color=color,
+                label=f"{protocol}, k={k}: median over seeds")  # fmt: skip
+        if several:
+            ranges = mine["seed_range"].str.split("-", expand=True).astype(float)
+            ax.vlines(mine["d"], ranges[0], ranges[1], color=color, lw=3, alpha=0.4)
+        ax.plot(mine["d"] + 0.12, mine["critical_n"].astype(float), "x", color=color,
+                ms=5, label=f"{protocol}: any seed")  # fmt: skip
+        if len(mine) >= 4:
+            coefficients, r2 = cubic_fit(mine["d"], median)
+            ax.plot(grid, evaluate(coefficients, grid), color=color, lw=1,
                     label=f"{protocol}: fit, c1..c3 >= 0 (r²={r2:.3f})")  # fmt: skip
+    if found.empty:
+        solved = runs["solved"].any()
+        _note(ax, "no d solved its smallest n tested" if solved
+              else "no d solved any n tested")  # fmt: skip
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("critical n (largest n solved)")
-    ax.set_title(f"Critical n vs d ({_seeds_label(runs)}; bars: seed range)")
+    _integer_ticks(ax.xaxis, ax.yaxis)
+    bars = "; bars: seed range" if several else ""
+    ax.set_title(f"Critical n vs d ({_seeds_label(runs)}{bars})")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     _save(fig, paths, dpi)
+    return fig
 
 
-def extrapolation(critical, per_seed, paths, dpi=150) -> None:
-    """The paper's fit to d = 4096 and ours where the data allow it, with a
-    bootstrap band; otherwise the reason there is none."""
+def extrapolation(critical, per_seed, paths, dpi=150) -> plt.Figure:
+    """The paper's fit to d = 4096 and ours where the measured dimensions
+    allow it, with a bootstrap band; otherwise the reason there is none.
+    A capped search's value is drawn as a lower bound and not fitted."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     grid = np.geomspace(4, 4096, 200)
     ax.plot(
@@ -118,23 +174,30 @@ def extrapolation(critical, per_seed, paths, dpi=150) -> None:
     ax.plot(list(PAPER_REPORTED), list(PAPER_REPORTED.values()), "s", color="grey",
             label="paper's extrapolations")  # fmt: skip
     notes = []
-    ours = critical.dropna(subset=["median_critical_n"])
-    for (protocol, k), group in ours.groupby(["protocol", "k"]):
-        d, n = group["d"].to_numpy(), group["median_critical_n"].to_numpy(float)
-        (points,) = ax.plot(d, n, "o", label=f"ours ({protocol}, k={k})")
+    found = critical.dropna(subset=["median_critical_n"])
+    for i, ((protocol, k), group) in enumerate(found.groupby(["protocol", "k"])):
+        color, mine = f"C{i}", measured(group)
+        bounds = group[is_capped(group)]
+        if len(bounds):
+            _mark_capped(ax, bounds["d"], bounds["median_critical_n"], color)
+        d, n = mine["d"].to_numpy(), mine["median_critical_n"].to_numpy(float)
+        if len(d):
+            ax.plot(d, n, "o", color=color, label=f"ours ({protocol}, k={k})")
         refused = (
-            extrapolation_refused(d) if len(d) >= 4 else "no fit: under 4 dimensions"
+            extrapolation_refused(d)
+            if len(d) >= 4
+            else "no fit: under 4 measured dimensions"
         )
         if refused:
             notes.append(f"{protocol}: {refused}")
             continue
         coefficients, _ = cubic_fit(d, n)
-        ax.plot(grid, evaluate(coefficients, grid), color=points.get_color(),
+        ax.plot(grid, evaluate(coefficients, grid), color=color,
                 label=f"our fit on d={d.min()}-{d.max()}")  # fmt: skip
-        band = bootstrap(per_seed[protocol, k], grid)
+        band = bootstrap(per_seed[protocol, k], d, grid)
         if band is not None:
             ax.fill_between(grid, np.maximum(band[0], 1), band[1],
-                            color=points.get_color(), alpha=0.2)  # fmt: skip
+                            color=color, alpha=0.2)  # fmt: skip
     if notes:
         _note(ax, "\n".join(notes))
     ax.set_xscale("log")
@@ -147,27 +210,38 @@ def extrapolation(critical, per_seed, paths, dpi=150) -> None:
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
+    return fig
 
 
 def _table6_and_protocols(ax, paper, critical, label: str):
-    """Table 6 as a grey line and each protocol's median critical n (k = 2);
-    returns the rows plotted."""
+    """Table 6 as a grey line and each protocol's median critical n (k = 2),
+    a capped search's as a lower bound; returns the rows plotted."""
     ax.plot(paper["d"], paper["critical_n"], color="grey", lw=2, label="paper, Table 6")
-    ours = critical.dropna(subset=["median_critical_n"])
-    for i, (protocol, group) in enumerate(ours[ours["k"] == 2].groupby("protocol")):
-        ax.plot(group["d"], group["median_critical_n"], marker="o", ls=STYLES[i % 4],
+    found = critical.dropna(subset=["median_critical_n"])
+    found = found[found["k"] == 2]
+    for i, (protocol, group) in enumerate(found.groupby("protocol")):
+        color, capped = f"C{i}", is_capped(group)
+        # the line breaks at a bound: it never draws through one as a value
+        values = group["median_critical_n"].mask(capped)
+        ax.plot(group["d"], values, marker="o", ls=STYLES[i % 4], color=color,
                 label=label.format(protocol))  # fmt: skip
-    return ours
+        bounds = group[capped]
+        if len(bounds):
+            _mark_capped(ax, bounds["d"], bounds["median_critical_n"], color)
+    _integer_ticks(ax.xaxis)
+    return found
 
 
-def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
+def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> plt.Figure:
     """Critical n per protocol against d, with Table 6 as the reference and
     the follow-up papers' published points as markers."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ours = _table6_and_protocols(ax, paper, critical, "ours: {} (median over seeds)")
-    for i, (label, points) in enumerate(followups.groupby("label")):
-        ax.plot(points["d"], points["n"], MARKERS[(i + 2) % len(MARKERS)], ms=9,
-                mfc="none", mew=2, label=label)  # fmt: skip
+    papers = followups.groupby(["first_author", "citation", "method"], sort=False)
+    for i, ((author, citation, method), points) in enumerate(papers):
+        label = f"published by {author} et al. ({citation}): {method}"
+        ax.plot(points["d"], points["n"], MARKERS[(i + 1) % len(MARKERS)], ms=9,
+                mfc="none", mew=2, color="black", label=label)  # fmt: skip
     d_max = max(ours["d"].max() if len(ours) else 10, followups["d"].max()) + 2
     ax.set_xlim(3, d_max)
     ax.set_yscale("log")
@@ -177,26 +251,31 @@ def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> None:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
+    return fig
 
 
-def accuracy_vs_d(runs, critical, paths, dpi=150) -> None:
+def accuracy_vs_d(runs, critical, paths, dpi=150) -> plt.Figure:
     """Max top-k accuracy against d, a line per (protocol, dataset)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (protocol, name), group in runs.groupby(["protocol", "dataset"]):
         row = critical[
             (critical["dataset"] == name) & (critical["protocol"] == protocol)
         ]
-        _accuracy_band(ax, group, "d", f"{name} ({protocol})", row["critical_d"])
+        capped = group["d"].max() if len(row) and is_capped(row).iloc[0] else None
+        boundary = row["critical_d"].iloc[0] if len(row) else None
+        _accuracy_band(ax, group, "d", f"{name} ({protocol})", boundary, capped)
     ax.set_xlabel("embedding dimension d")
-    ax.set_ylabel("max top-k accuracy (best seed; band: seed range)")
+    _integer_ticks(ax.xaxis)
+    ax.set_ylabel(_accuracy_label(runs))
     ax.set_title(f"Free embeddings on dataset qrels ({_seeds_label(runs)})\n"
                  "dashed: critical d (smallest d solved)")  # fmt: skip
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     _save(fig, paths, dpi)
+    return fig
 
 
-def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> None:
+def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> plt.Figure:
     """Critical n against d on a log scale: Table 6, each protocol's critical
     n, and the n each float precision lets an exact witness hold (at d = 2k;
     an upward triangle: still holding at the cap)."""
@@ -221,3 +300,4 @@ def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> None:
     ax.legend(fontsize=6.5, ncol=2)
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
+    return fig

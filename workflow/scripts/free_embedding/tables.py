@@ -63,19 +63,27 @@ def critical_n_table(
     - ``median_critical_n``: the median over seeds of each seed's strict value.
       The paper ran one seed, so this is the value comparable with Table 6,
       and ``delta_vs_paper`` uses it; more seeds can only raise the any-seed one.
+
+    ``capped``: every tested n was solved, so no failure was seen above the
+    critical n (the search stopped at max_n, or a grid solved all its n):
+    every value of the row is a lower bound, not a measurement, and it has no
+    difference from the paper.
     """
     paper_n = dict(zip(paper["d"], paper["critical_n"], strict=True))
     rows = []
     for (protocol, k, d), group in runs.groupby(["protocol", "k", "d"]):
         solved_any = group.groupby("n")["solved"].any().to_dict()
         strict, failed, monotone = critical_n(solved_any)
+        capped = strict is not None and failed is None
         per_seed = per_seed_critical_n(group)
         median, low, high = seed_statistics(per_seed)
         # the best global margin among the seeds that solved the critical n
         at_critical = group[(group["n"] == strict) & group["solved"]]["final_margin"]
         reference = paper_n.get(d) if k == 2 else None
+        compared = None if capped else reference  # a bound has no difference
         rows.append({
             "protocol": protocol, "k": k, "d": d, "critical_n": strict,
+            "capped": capped,
             "critical_n_search": searched.get((protocol, k, d)),
             "median_critical_n": median,
             "seed_range": None if low is None else f"{low}-{high}",
@@ -84,10 +92,10 @@ def critical_n_table(
             "tested_n": f"{min(solved_any)}-{max(solved_any)}",
             "margin_at_critical_n": at_critical.max() if len(at_critical) else None,
             "paper_critical_n": reference,
-            "delta_vs_paper": None if reference is None or median is None
-            else median - reference,
-            "delta_any_seed_vs_paper": None if reference is None or strict is None
-            else strict - reference,
+            "delta_vs_paper": None if compared is None or median is None
+            else median - compared,
+            "delta_any_seed_vs_paper": None if compared is None or strict is None
+            else strict - compared,
             "seconds": round(float(group.drop_duplicates("n")["seconds"].sum()), 1),
         })  # fmt: skip
     integers = ["critical_n", "critical_n_search", "first_failed_n",
@@ -95,10 +103,30 @@ def critical_n_table(
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 
 
+def is_capped(critical: pd.DataFrame) -> pd.Series:
+    """Which rows of critical_n.csv or critical_d.csv a capped search made:
+    lower bounds, not measurements."""
+    if "capped" not in critical:
+        raise ValueError(
+            "the critical-n or critical-d table has no 'capped' column: it was made "
+            "before capped searches were marked; delete results/tables/critical_n.csv "
+            "and results/tables/critical_d.csv and run snakemake again"
+        )
+    return critical["capped"].astype(bool)
+
+
+def measured(critical: pd.DataFrame) -> pd.DataFrame:
+    """The rows of critical_n.csv that are measurements: a critical n was
+    found, and it is not a capped search's lower bound."""
+    return critical[critical["median_critical_n"].notna() & ~is_capped(critical)]
+
+
 def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
     """Per (protocol, dataset): the smallest d some seed solved, and each seed's.
 
     ``searches`` pairs each dimension-search summary with its result documents.
+    ``capped``: the search found no solved d up to max_d, so the critical d is
+    above every tested d (and ``critical_d`` is empty).
     """
     rows = []
     for summary, docs in searches:
@@ -114,6 +142,7 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
             "pattern": spec["pattern"], "documents": spec["documents"],
             "queries": spec["queries"], "k": spec["k"],
             "critical_d": summary["critical_d"],
+            "capped": summary["critical_d"] is None,
             "per_seed_critical_d": " ".join(
                 f"{s}:{d}" for s, d in sorted(per_seed.items())),
             "tested_d": " ".join(str(doc["parameters"]["d"]) for doc in docs),
@@ -145,7 +174,8 @@ def witness_tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the best placement per (construction, k, d, precision), every placement).
 
     ``max_n`` is strict (every n up to it holds); ``search_n`` the boundary
-    the search found; ``capped``: still holding at the cap (so "at least").
+    the search found; ``capped``: still holding at the cap (so "at least");
+    ``capped_by_memory``: that cap was the largest n that fit in memory.
     """
     every = []
     for result in results:
@@ -156,6 +186,7 @@ def witness_tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "d": result["d"], "precision": result["precision"],
                 "accumulation": result["accumulation"], "placement": row["placement"],
                 "max_n": row["max_n"], "capped": row["capped"],
+                "capped_by_memory": row.get("capped_by_memory", False),
                 "search_n": row["search_n"], "first_failing_n": row["first_failing_n"],
                 "gap_at_max_n": row["gap_at_max_n"],
                 "gap_at_first_failing_n": row["gap_at_first_failing_n"],

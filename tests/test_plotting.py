@@ -1,0 +1,202 @@
+"""The figures, read back from the matplotlib objects the plotting functions
+return: what each series holds, its marker and its legend label."""
+
+import math
+import os
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from free_embedding import plotting
+from free_embedding.tables import (
+    critical_d_table,
+    critical_n_table,
+    dimension_runs_table,
+    per_seed_values,
+    runs_table,
+)
+
+RESOURCES = os.path.join(ROOT, "resources")
+PAPER = pd.read_csv(os.path.join(RESOURCES, "paper_table6.csv"), comment="#")
+FOLLOWUPS = pd.read_csv(os.path.join(RESOURCES, "followup_points.csv"), comment="#")
+CAPPED = "lower bound (search capped)"
+
+
+def doc(d, n, solved_by_seed, protocol="published"):
+    seeds = [
+        {"seed": s, "num_queries": math.comb(n, 2), "solved": ok,
+         "max_accuracy": 1.0 if ok else 0.9, "final_accuracy": 1.0 if ok else 0.8,
+         "final_margin": -0.1, "steps_run": 100,
+         "stop_reason": "solved" if ok else "early_stopped"}
+        for s, ok in solved_by_seed.items()
+    ]  # fmt: skip
+    return {
+        "parameters": {"protocol": {"name": protocol}, "k": 2, "d": d, "n": n},
+        "metrics": {"seeds": seeds},
+        "timing": {"total_seconds": 1.0},
+    }
+
+
+def tables(tmp_path, docs):
+    """runs.csv and critical_n.csv as the workflow writes and the figures
+    rule reads them back."""
+    runs = runs_table(docs)
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    critical_n_table(runs, {}, PAPER).to_csv(tmp_path / "critical.csv", index=False)
+    return pd.read_csv(tmp_path / "runs.csv"), pd.read_csv(tmp_path / "critical.csv")
+
+
+@pytest.fixture
+def capped_at_d5(tmp_path):
+    """d = 4 and 6 measured (seeds 0, 1); d = 5 solved every n up to its cap, 12."""
+    docs = [doc(4, n, {0: n <= 9, 1: n <= 10}) for n in range(7, 13)]
+    docs += [doc(5, n, {0: True, 1: n <= 11}) for n in range(8, 13)]
+    docs += [doc(6, n, {0: n <= 18, 1: n <= 19}) for n in range(16, 22)]
+    return tables(tmp_path, docs)
+
+
+def lines(fig):
+    return [line for ax in fig.axes for line in ax.get_lines()]
+
+
+def legend(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def capped_markers(fig, marker="^"):
+    """(x, y) of every point drawn with the capped marker, and their labels."""
+    found = [line for line in lines(fig) if line.get_marker() == marker
+             and line.get_markerfacecolor() == "none"]  # fmt: skip
+    points = {
+        (float(x), float(y))
+        for line in found
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    }
+    return points, [line.get_label() for line in found]
+
+
+def test_critical_n_vs_d_shows_a_capped_search_as_a_lower_bound(capped_at_d5):
+    runs, critical = capped_at_d5
+    fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
+    points, labels = capped_markers(fig)
+    # at the median over seeds: seed 1 fails n = 12 (11), seed 0 solves up to
+    # the cap (12, a bound), so 11.5 is a lower bound of the median too
+    assert points == {(5.0, 11.5)}
+    assert any(CAPPED in label for label in labels)
+    assert any(CAPPED in label for label in legend(fig.axes[0]))
+    ours = [line for line in lines(fig) if "median over seeds" in line.get_label()]
+    assert [list(map(float, line.get_xdata())) for line in ours] == [[4.0, 6.0]]
+    fit = [line for line in lines(fig) if ": fit" in line.get_label()]
+    assert fit == []  # two measured d: no fit, and the capped one is not a third
+
+
+def test_protocols_and_limits_figures_mark_the_cap(capped_at_d5):
+    _, critical = capped_at_d5
+    for fig in (
+        plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
+        plotting.limits_vs_d(critical, PAPER, pd.DataFrame(columns=WITNESS), []),
+    ):
+        points, _ = capped_markers(fig)
+        assert (5.0, 11.5) in points  # the median over seeds, a bound
+        assert CAPPED in legend(fig.axes[0])
+        ours = [line for line in lines(fig) if "published" in line.get_label()
+                and line.get_marker() == "o"]  # fmt: skip
+        assert len(ours) == 1  # its line breaks at d = 5: no value drawn there
+        values = dict(zip(ours[0].get_xdata(), ours[0].get_ydata(), strict=True))
+        assert values[4] == 9.5 and values[6] == 18.5 and math.isnan(values[5])
+
+
+WITNESS = ["construction", "k", "d", "precision", "max_n", "capped"]
+
+
+def test_extrapolation_fits_measured_rows_only(tmp_path):
+    docs = []
+    for d in range(4, 16, 2):  # every d measured at its paper value
+        target = int(PAPER.set_index("d").loc[d, "critical_n"])
+        docs += [doc(d, n, {0: n <= target}) for n in range(target - 1, target + 2)]
+    docs += [doc(16, n, {0: True}) for n in range(10, 13)]  # capped far too low
+    runs, critical = tables(tmp_path, docs)
+    fig = plotting.extrapolation(critical, per_seed_values(runs), [])
+    points, labels = capped_markers(fig)
+    assert points == {(16.0, 12.0)} and labels == [CAPPED]
+    ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
+    assert 16.0 not in [float(x) for x in ours[0].get_xdata()]
+    assert any(
+        line.get_label() == "our fit on d=4-14" for line in lines(fig)
+    )  # six measured d, not seven
+
+
+def test_accuracy_figures_mark_the_cap_on_their_x_axis(capped_at_d5, tmp_path):
+    runs, critical = capped_at_d5
+    fig = plotting.accuracy_vs_n(runs, critical, [])
+    points, labels = capped_markers(fig, ">")
+    assert points == {(12.0, 1.0)} and CAPPED in legend(fig.axes[0])
+    dashed = [line for line in lines(fig) if line.get_linestyle() == "--"]
+    assert sorted(float(line.get_xdata()[0]) for line in dashed) == [10.0, 19.0]
+    # critical d: dataset "a" solved from d = 3, "b" nothing up to its cap d = 4
+    searches = []
+    for name, found in (("a", 3), ("b", None)):
+        summary = {"protocol": "published", "critical_d": found,
+                   "spec": {"name": name, "pattern": "dense", "documents": 6,
+                            "queries": 15, "k": 2}}  # fmt: skip
+        docs = [{"parameters": {"d": d}, "metrics": {"seeds": [
+            {"seed": 0, "solved": found is not None and d >= found,
+             "max_accuracy": 0.5 + d / 10}]}} for d in (2, 3, 4)]  # fmt: skip
+        searches.append((summary, docs))
+    table = critical_d_table(searches)
+    table.to_csv(tmp_path / "critical_d.csv", index=False)
+    fig = plotting.accuracy_vs_d(
+        dimension_runs_table(searches), pd.read_csv(tmp_path / "critical_d.csv"), []
+    )
+    points, _ = capped_markers(fig, ">")
+    assert points == {(4.0, 0.9)} and CAPPED in legend(fig.axes[0])
+    dashed = [line for line in lines(fig) if line.get_linestyle() == "--"]
+    assert [float(line.get_xdata()[0]) for line in dashed] == [3.0]
+
+
+def test_seed_range_is_named_only_with_several_seeds(tmp_path):
+    one = tables(tmp_path, [doc(4, n, {0: n <= 9}) for n in range(8, 11)])
+    two = tables(tmp_path, [doc(4, n, {0: n <= 9, 1: n <= 8}) for n in range(8, 11)])
+    for (runs, critical), named in ((one, False), (two, True)):
+        fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
+        assert ("seed range" in fig.axes[0].get_title()) is named
+        fig = plotting.accuracy_vs_n(runs, critical, [])
+        assert ("seed range" in fig.axes[0].get_ylabel()) is named
+
+
+def test_n_and_d_axes_have_integer_ticks(tmp_path):
+    # n = 5..6 at one d: matplotlib's default ticks are 5.0, 5.25, 5.5, ...
+    runs, critical = tables(tmp_path, [doc(4, n, {0: n <= 5}) for n in (5, 6)])
+    axes = [
+        (plotting.accuracy_vs_n(runs, critical, []), "x"),
+        (plotting.critical_n_vs_d(runs, critical, PAPER, []), "x"),
+        (plotting.critical_n_vs_d(runs, critical, PAPER, []), "y"),
+        (plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, []), "x"),
+    ]
+    for fig, axis in axes:
+        ax = fig.axes[0]
+        low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+        ticks = ax.get_xticks() if axis == "x" else ax.get_yticks()
+        shown = [t for t in ticks if low <= t <= high]
+        assert shown and all(float(t).is_integer() for t in shown), (axis, shown)
+
+
+def test_published_points_are_labelled_as_published_not_ours(capped_at_d5):
+    fig = plotting.protocols_vs_d(capped_at_d5[1], PAPER, FOLLOWUPS, [])
+    labels = legend(fig.axes[0])
+    assert any(
+        label.startswith("published by Bangachev et al. (arXiv:2605.23556)")
+        for label in labels
+    )
+    assert any(
+        label.startswith("published by Wang et al. (arXiv:2601.20844)")
+        for label in labels
+    )
+
+
+def test_no_solved_d_is_said_in_the_axes(tmp_path):
+    runs, critical = tables(tmp_path, [doc(4, n, {0: False}) for n in (5, 6)])
+    fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    assert "no d solved any n tested" in texts
