@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
 from free_embedding import config as configuration  # noqa: E402
 
 # The config: config.yaml here (or the file given with --configfile instead),
-# Snakemake's --config on top, every key left out filled from the schema, whose
+# Snakemake's --config on top (its strings read as YAML where the schema wants
+# a number, boolean or null), every key left out filled from the schema, whose
 # defaults are the shipped config.yaml. Checked before any job runs.
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 try:
@@ -22,6 +23,7 @@ try:
         schema_path=SCHEMA,
         base_path=None if workflow.overwrite_configfiles else "config.yaml",
         vocab_dir=os.path.join(workflow.basedir, "resources", "vocab"),
+        command_line=workflow.config_settings.config,
     )
 except configuration.ConfigError as error:
     raise WorkflowError(str(error)) from None
@@ -56,5 +58,6 @@ rule all:
         N_SUMMARIES,
         D_SUMMARIES,
         known_runs(),
+        incomplete_runs(),
         DATASET_MANIFESTS,
         DATASET_TABLES,

@@ -6,7 +6,14 @@ import os
 import pytest
 
 from conftest import ROOT
-from free_embedding.config import ConfigError, complete, load, merge, read_yaml
+from free_embedding.config import (
+    ConfigError,
+    complete,
+    from_command_line,
+    load,
+    merge,
+    read_yaml,
+)
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
@@ -75,6 +82,43 @@ def test_exponent_floats_that_yaml_reads_as_strings_work(tmp_path):
     assert config["optimizer"]["learning_rate"] == 0.001
 
 
+def test_command_line_strings_are_read_as_the_schema_wants():
+    """Snakemake's --config reads the scalars inside a list or mapping as
+    strings; where the schema wants no string they are read as YAML, and a
+    string the schema does accept (a name, a choice, a path) stays as typed."""
+    from snakemake.cli import parse_config  # what `snakemake --config` does
+
+    typed = parse_config([
+        "seeds=[0]", "optimizer={max_steps: 500, learning_rate: 1e-3}",
+        "search={start: auto, grid: {5: [6, 7]}}", "deterministic=true",
+        "gpu_min_dim=null", "protocols={sig: {loss: sigmoid, max_steps: 9}}",
+        "datasets={x: {pattern: dense, seed: 3}}", "containers={cpu: 1.0}",
+    ])  # fmt: skip
+    assert typed["seeds"] == ["0"]  # what the schema saw before
+    config = load({}, SCHEMA_PATH, None, VOCAB, command_line=typed)
+    assert config["seeds"] == [0] and config["deterministic"] is True
+    assert config["optimizer"]["max_steps"] == 500
+    assert config["optimizer"]["learning_rate"] == 0.001
+    assert config["search"]["start"] == "auto"
+    assert config["search"]["grid"] == {"5": [6, 7]}
+    assert config["gpu_min_dim"] is None
+    assert config["protocols"] == {"sig": {"loss": "sigmoid", "max_steps": 9}}
+    assert config["datasets"]["x"]["pattern"] == "dense"
+    assert config["datasets"]["x"]["seed"] == 3
+    assert config["containers"]["cpu"] == "1.0"  # a path: a string, kept
+    with pytest.raises(ConfigError, match="optimizer.learning_rate: 'fast' is not"):
+        load({}, SCHEMA_PATH, None, VOCAB, {"optimizer": {"learning_rate": "fast"}})
+    with pytest.raises(ConfigError, match=r"seeds\[0\]: 0.5 is not of type"):
+        load({}, SCHEMA_PATH, None, VOCAB, {"seeds": ["0.5"]})
+
+
+def test_only_command_line_values_are_read_again():
+    """A string in a config file was quoted on purpose: it stays a string."""
+    assert from_command_line({"seeds": ["0"]}, SCHEMA) == {"seeds": [0]}
+    with pytest.raises(ConfigError, match=r"seeds\[0\]: '0' is not of type"):
+        load({"seeds": ["0"]}, SCHEMA_PATH, None, VOCAB)
+
+
 BAD = [
     ({"dims": [3.0]}, "dims[0]: 3.0 must be written as an integer (3)"),
     ({"seeds": [0.0]}, "seeds[0]: 0.0 must be written as an integer (0)"),
@@ -116,6 +160,9 @@ def test_yaml_syntax_errors_give_file_line_and_column(tmp_path):
 
 EXPERIMENT = [
     ({"search": {"grid": {4: [2, 8]}}}, "search.grid.4: every n must be greater"),
+    ({"dims": [3], "search": {"grid": {5: [6, 7]}}},
+     "search.grid.5: d=5 is not in dims [3], so this grid would never run; add 5 "
+     "to dims, or remove search.grid.5"),
     ({"critical_d": {"sweep": [3, -2]}}, "critical_d.sweep: [3, -2] must be [low,"),
     ({"datasets": {"x": {"queries": 5000, "documents": 20}}},
      "datasets.x: pattern dense needs 101 documents"),

@@ -16,6 +16,7 @@ from snakemake.settings.types import (
 )
 
 from conftest import ROOT
+from free_embedding.memory import dataset_job_mb, optimize_job_mb, qrels_job_mb
 from free_embedding.protocol import Protocol
 
 pytestmark = pytest.mark.workflow
@@ -141,3 +142,32 @@ def test_apptainer_without_images_names_the_fix(tmp_path):
     assert done.returncode != 0
     message = done.stdout + done.stderr
     assert "containers.cpu" in message and "make images" in message
+
+
+def test_every_job_that_grows_with_its_problem_declares_its_memory(tmp_path):
+    """qrels, optimisation and dataset jobs declare memory.py's estimate."""
+    tiny = {"queries": 15, "documents": 6, "attributes_per_doc": 8}
+    jobs = planned_jobs(tmp_path, dims=[3], search={"grid": {3: [40]}},
+                        datasets={"tiny": tiny}, critical_d={"start": 2})  # fmt: skip
+    declared = {key: job.resources.get("mem_mb") for key, job in jobs.items()}
+    assert declared[("qrels", None)] == qrels_job_mb(40, 2)
+    assert declared[("optimize", "3")] == optimize_job_mb(780, 40, 3, 2, "infonce")
+    assert declared[("limit_dataset", None)] == dataset_job_mb(6, 15, 2, 8)
+    assert declared[("optimize", "2")] == optimize_job_mb(15, 6, 2, 2, "infonce")
+
+
+def test_the_slurm_profile_caps_jobs_at_its_largest_partition(tmp_path):
+    """The profile's mem_mb resource is the largest partition's memory, and a
+    config with a job bigger than that is refused before any job."""
+    folder = os.path.join(ROOT, "profiles", "slurm")
+    profile = yaml.safe_load(open(os.path.join(folder, "config.yaml")))
+    partitions = yaml.safe_load(open(os.path.join(folder, "partitions.yaml")))
+    largest = max(p["max_mem_mb"] for p in partitions["partitions"].values())
+    assert profile["resources"]["mem_mb"] == largest
+    config = {"dims": [3], "seeds": [0], "datasets": {},
+              "search": {"grid": {3: [100000]}}}  # fmt: skip
+    done = slurm_dry_run(tmp_path, config)
+    assert done.returncode != 0 and not (tmp_path / "results").exists()
+    message = done.stdout + done.stderr
+    assert "one job may have 500.0 GiB here (the mem_mb resource" in message
+    assert "search.grid.3: n = 100000 (k = 2, protocol published) needs" in message

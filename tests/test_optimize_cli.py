@@ -82,6 +82,32 @@ def current_umask():
     return mask
 
 
+@pytest.mark.parametrize("batching", ["sequential", "vmap"])
+def test_each_seed_records_its_own_time_and_the_compile_once(tmp_path, batching):
+    """optimization_duration_seconds was the whole job's time, compile
+    included, for every seed. In turn (a CPU's default), each seed is timed
+    alone: at (d=4, n=10) seed 5 runs 4x the steps of seed 2 and takes longer;
+    batched with vmap, the seeds share the batch's time. Either way the seeds'
+    times add up to the run's, and compile_seconds is recorded once."""
+    out = tmp_path / "r.json"
+    done = optimize("--d", 4, "--n", 10, "--seeds", 0, 2, 5, "--device", "cpu",
+                    "--seed-batching", batching, "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = load_run(str(out))
+    timing, seeds = doc["timing"], doc["metrics"]["seeds"]
+    seconds = {s["seed"]: s["optimization_duration_seconds"] for s in seeds}
+    steps = {s["seed"]: s["steps_run"] for s in seeds}
+    assert sum(seconds.values()) == pytest.approx(timing["run_seconds"], abs=0.02)
+    assert timing["compile_seconds"] > 0
+    assert max(seconds.values()) < timing["compile_seconds"] + timing["run_seconds"]
+    if batching == "sequential":
+        assert steps[5] > 3 * steps[2] and seconds[5] > seconds[2]
+        assert timing["seed_timing"].startswith("each seed's own run, timed alone")
+    else:
+        assert len(set(seconds.values())) == 1
+        assert timing["seed_timing"].startswith("the batch's run time over its seeds")
+
+
 def test_a_protocol_of_ones_own(tmp_path):
     out = tmp_path / "sigmoid.json"
     done = optimize("--d", 4, "--n", 6, "--seeds", 0, "--device", "cpu", "--protocol",
@@ -98,6 +124,18 @@ def test_a_protocol_of_ones_own(tmp_path):
     assert seed["solved"] == (seed["final_margin"] > 0)
 
 
+def test_a_result_of_other_settings_is_not_named_published(tmp_path):
+    """--protocol max_steps=5 is no longer the published protocol: its result
+    says custom (unless name= says otherwise), and its label too."""
+    out = tmp_path / "r.json"
+    done = optimize("--d", 3, "--n", 4, "--seeds", 0, "--device", "cpu",
+                    "--protocol", "max_steps=5", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    protocol = load_run(str(out))["parameters"]["protocol"]
+    assert protocol["name"] == "custom" and protocol["max_steps"] == 5
+    assert "custom d=3 k=2 n=4" in done.stderr
+
+
 BAD = [
     (["--d", 4, "--n", 6, "--k", 0], "--k", "must be >= 1"),
     (["--d", 4, "--n", 6, "--k", 6], "--k", "smaller than n"),
@@ -109,6 +147,8 @@ BAD = [
     (["--d", 4, "--n", 6, "--protocol", "learning_rate=-1"], "learning_rate", "posit"),
     (["--d", 4, "--n", 6, "--protocol", "loss=cosine"], "loss", "one of infonce"),
     (["--d", 4, "--n", 6, "--protocol", "colour=red"], "colour", "KEY=VALUE"),
+    (["--d", 4, "--n", 6, "--protocol", "learning_rate=0.01", "learning_rate=5"],
+     "learning_rate", "given twice (learning_rate=0.01, learning_rate=5)"),
     (["--d", 4, "--n", 6, "--protocol", "loss=hinge", "learn_temperature=true"],
      "learn_temperature", "no temperature"),
     (["--d", 4, "--n", 6, "--seeds", 2**31], "--seeds", "0..2147483647"),
@@ -170,6 +210,30 @@ def test_a_qrels_file_must_agree_with_k(tmp_path):
     corrupt.write_bytes(b"no zip")
     done = optimize("--d", 3, "--qrels", corrupt, "--out", out)
     assert "not a readable .npz" in done.stderr and "pickle" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "relevant,message",
+    [
+        ([[0, 1], [2, 2]], "query 1 lists document 2 twice ([2, 2])"),
+        ([[0.0, 1.7], [2.0, 3.0]], "'relevant' has dtype float64"),
+        (None, "a .npz without 'relevant', so not a qrels file (it holds"),
+    ],
+    ids=["a document twice", "float indices", "no relevant"],
+)
+def test_malformed_qrels_fail_before_any_work(tmp_path, relevant, message):
+    """A query listing one document twice used to be 'solved'; float indices
+    were truncated; a .npz without 'relevant' got a garbled message."""
+    path = tmp_path / "q.npz"
+    fields = {"num_docs": np.int64(5), "source": np.str_("hand")}
+    if relevant is not None:
+        fields["relevant"] = np.asarray(relevant)
+    np.savez(path, **fields)
+    out = tmp_path / "r.json"
+    done = optimize("--d", 3, "--qrels", path, "--device", "cpu", "--out", out)
+    assert done.returncode == 2 and not out.exists()
+    assert f"argument --qrels: {path}: {message}" in done.stderr, done.stderr
+    assert done.stderr.count("error") == 1
 
 
 @pytest.mark.skipif(has_gpu(), reason="a GPU is present, so --device gpu is valid here")

@@ -22,7 +22,13 @@ from free_embedding.model import (
     make_step,
     query_vectors,
 )
-from free_embedding.protocol import Protocol, ProtocolError, resolve
+from free_embedding.protocol import (
+    CUSTOM,
+    Protocol,
+    ProtocolError,
+    from_options,
+    resolve,
+)
 
 # three queries, four documents; query 2 has a single relevant document
 SCORES = np.array([[0.9, 0.1, -0.3, 0.5], [0.2, 0.8, 0.7, -0.1], [0.0, 0.3, 0.6, 0.4]])
@@ -139,6 +145,30 @@ def test_a_protocol_inherits_the_optimizer_and_its_loss_temperature():
         resolve("hot", {"loss": "sigmoid", "temperature": 5.0}, optimizer).temperature
         == 5.0
     )
+
+
+@pytest.mark.parametrize(
+    "words,name",
+    [
+        ([], "published"),
+        (["learning_rate=0.01", "temperature=0.1"], "published"),  # the published
+        (["learning_rate=5"], CUSTOM),
+        (["loss=sigmoid"], CUSTOM),
+        (["name=mine", "learning_rate=5"], "mine"),
+        (["name=published", "max_steps=9"], "published"),  # said so, by name
+    ],
+)
+def test_a_command_line_protocol_is_named_for_what_it_is(words, name):
+    assert from_options(words).name == name
+
+
+def test_a_command_line_key_given_twice_is_refused():
+    with pytest.raises(ProtocolError) as error:
+        from_options(["learning_rate=0.01", "learning_rate=5"])
+    assert error.value.errors == {
+        "learning_rate": "given twice (learning_rate=0.01, learning_rate=5); "
+        "give each key once"
+    }
 
 
 BAD = [

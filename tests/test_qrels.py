@@ -97,3 +97,33 @@ def test_corrupt_qrels_file_is_named_in_the_error(tmp_path):
     save_qrels(str(out_of_range), Qrels(np.array([[0, 5]], np.int32), 3, "hand"))
     with pytest.raises(ValueError, match="num_docs=3"):
         load_qrels(str(out_of_range))
+
+
+MALFORMED = [
+    ({"relevant": [[0, 1], [2, 2]]}, "query 1 lists document 2 twice ([2, 2])"),
+    ({"relevant": [[0.0, 1.7]]},
+     "'relevant' has dtype float64 (first entries [0.0, 1.7]); document indices "
+     "must be integers"),
+    ({"relevant": [[0.0, 1.0]]}, "'relevant' has dtype float64"),
+    ({"relevant": [[0, -2]]}, "query 0 lists document -2, but the documents are 0..4"),
+    ({"relevant": [[0, 5]]}, "query 0 lists document 5, but the documents are 0..4"),
+    ({"relevant": [0, 1]}, "'relevant' must be a non-empty (Q, R) matrix, got shape"),
+    ({"relevant": [[-1, -1]]}, "'relevant' lists no document"),
+    ({"num_docs": 5.5}, "'num_docs' must be one integer, got array(5.5)"),
+    ({"num_docs": 0}, "'num_docs' must be >= 1"),
+    ({"relevant": None},
+     "a .npz without 'relevant', so not a qrels file (it holds 'num_docs', "
+     "'source'; a qrels file holds 'relevant', 'num_docs', 'source')"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fields,message", MALFORMED, ids=[m for _, m in MALFORMED])
+def test_malformed_qrels_are_refused_by_name(tmp_path, fields, message):
+    """A query listing a document twice, float indices (which astype would
+    truncate), indices out of range: refused, never repaired."""
+    arrays = {"relevant": [[0, 1], [2, 3]], "num_docs": 5, "source": "hand", **fields}
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{k: np.asarray(v) for k, v in arrays.items() if v is not None})
+    with pytest.raises(ValueError) as error:
+        load_qrels(str(path))
+    assert str(error.value).startswith(f"{path}: ") and message in str(error.value)

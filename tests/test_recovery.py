@@ -5,11 +5,15 @@ exactly what is missing and what depends on it."""
 import json
 import os
 import shutil
+import signal
+import subprocess
+import time
 
 import pandas as pd
 import pytest
 
-from test_workflow import TINY, run_file, snakemake
+from conftest import ROOT
+from test_workflow import BIN, TINY, run_file, snakemake
 
 pytestmark = pytest.mark.workflow
 GRID = {**TINY, "dims": [3], "seeds": [0], "search": {"grid": {3: [5, 6, 7]}}}
@@ -121,6 +125,26 @@ def test_a_result_of_another_dimension_is_refused_by_the_search(search_run, tmp_
     )
 
 
+def test_a_result_edited_to_look_solved_is_refused(grid_run, tmp_path):
+    """Valid JSON whose metrics no longer agree (solved, but stopped at
+    max_steps short of 100%) would move the critical n: it is refused, naming
+    the file, the seed, what disagrees, and the fix."""
+    workdir = copy_of(grid_run, tmp_path)
+    path = workdir / run_file(3, 5)
+    doc = json.loads(path.read_text())
+    assert not doc["metrics"]["any_solved"]
+    doc["metrics"]["seeds"][0].update(solved=True)
+    doc["metrics"].update(any_solved=True, seeds_solved=[0])
+    path.write_text(json.dumps(doc))
+    (workdir / "results/tables/critical_n.csv").unlink()
+    done = snakemake(workdir, check=False)
+    message = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert not (workdir / "results/tables/critical_n.csv").exists()
+    assert f"{run_file(3, 5)}: its metrics contradict each other: seed 0:" in message
+    assert "delete it and run snakemake again" in message
+
+
 def test_a_truncated_result_names_the_file_and_the_fix(grid_run, tmp_path):
     workdir = copy_of(grid_run, tmp_path)
     path = workdir / run_file(3, 5)
@@ -131,3 +155,66 @@ def test_a_truncated_result_names_the_file_and_the_fix(grid_run, tmp_path):
     message = done.stdout + done.stderr
     assert f"{run_file(3, 5)}: not valid JSON" in message
     assert "delete it and run snakemake again" in message
+
+
+def jobs_in(workdir) -> dict[int, str]:
+    """The optimize.py processes running in ``workdir``: pid -> their --out."""
+    jobs = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                args = handle.read().decode().split("\0")
+        except OSError:
+            continue  # gone, or a zombie
+        script = any(a.endswith("workflow/scripts/optimize.py") for a in args)
+        if script and cwd == os.path.realpath(workdir) and "--out" in args:
+            jobs[int(pid)] = args[args.index("--out") + 1]
+    return jobs
+
+
+def test_after_a_hard_kill_the_cut_off_job_is_redone_by_the_first_rerun(tmp_path):
+    """kill -9 of Snakemake alone (the OOM killer, a lost login node) leaves its
+    running job behind, an orphan that goes on and writes its result while
+    Snakemake's incomplete marker stays. README, "Interrupted runs": wait for
+    or end such jobs, `snakemake --unlock`, rerun; the first rerun must redo
+    the cut-off job (the search's second probe, which Snakemake only meets
+    after a checkpoint), not reuse it, and a second has nothing to do."""
+    config = {**TINY, "dims": [3], "seeds": [0],
+              "search": {"start": 6, "sweep": [0, 0]},
+              "optimizer": {"max_steps": 20000, "patience": 10**9}}  # fmt: skip
+    (tmp_path / "config.yaml").write_text(json.dumps(config))
+    command = [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+               "--directory", str(tmp_path), "--cores", "2"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    runs = tmp_path / "results/runs/protocol~published/k~2/d~3"
+    deadline, cut_off = time.time() + 300, None
+    while cut_off is None and time.time() < deadline:
+        finished = list(runs.glob("*.json")) if runs.exists() else []
+        running = [out for out in jobs_in(tmp_path).values()
+                   if not (tmp_path / out).exists()]  # fmt: skip
+        cut_off = running[0] if finished and running else None
+        time.sleep(0.1)
+    assert cut_off, "the search's second probe never started"
+    os.kill(process.pid, signal.SIGKILL)  # Snakemake alone, not its jobs
+    process.wait()
+    orphans = jobs_in(tmp_path)
+    assert list(orphans.values()) == [cut_off]  # it outlived Snakemake
+    while jobs_in(tmp_path) and time.time() < deadline:  # wait for it
+        time.sleep(0.2)
+    assert not jobs_in(tmp_path) and (tmp_path / cut_off).exists()
+    kept = {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json")}
+    locked = snakemake(tmp_path, check=False)  # the lock left behind
+    assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
+    snakemake(tmp_path, "--unlock")
+    done = snakemake(tmp_path)
+    assert jobs_run(done)["optimize"] >= 1
+    redone = {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json")}
+    name = os.path.basename(cut_off)
+    assert redone[name] != kept[name], f"{cut_off} was reused, not redone"
+    assert {n: t for n, t in redone.items() if n in kept and n != name} == {
+        n: t for n, t in kept.items() if n != name
+    }  # the finished probe is kept
+    assert "Nothing to be done" in snakemake(tmp_path, "-n").stdout

@@ -2,12 +2,16 @@
 
 import pytest
 
+from free_embedding.budget import largest_n, probe_mb
 from free_embedding.search import (
     NeedProbe,
+    Search,
     SearchDone,
     critical_n,
     paper_cubic,
+    plan_dimension_search,
     plan_search,
+    replay,
     start_n,
 )
 
@@ -74,6 +78,54 @@ def test_start_follows_the_paper_fit():
     assert start_n(4, 2, "auto") == round(paper_cubic(4)) == 7  # Table 6: 10
     assert start_n(20, 2, "auto") == 120
     assert start_n(5, 2, 60) == 60 and start_n(1, 2, 1) == 3
+
+
+def test_a_search_stops_at_the_largest_n_that_fits_and_says_so():
+    """Everything solved: the gallop would run to max_n, but no probe past
+    the memory limit is planned, not even in the sweep."""
+    done, order = run_search(5, 2, lambda n: True, max_n=1000, fit_limit=40)
+    assert max(order) == 40 and done.critical_n == 40 and done.upper_n is None
+    assert done.capped_by_memory and max(done.sweep) == 40
+
+
+def test_a_first_guess_past_what_fits_starts_at_the_limit():
+    """A first guess below max_n but far past what fits (d = 280, start auto:
+    86,417): the first probe is the largest n that fits; a boundary found
+    below it is a real one."""
+    done, order = run_search(86_417, 2, lambda n: n <= 14, fit_limit=30)
+    assert order[0] == 30 and max(order) == 30
+    assert done.critical_n == 14 and done.upper_n == 15
+    assert not done.capped_by_memory
+
+
+def test_a_limit_above_the_boundary_changes_nothing():
+    free, free_order = run_search(10, 2, lambda n: n <= 14)
+    bound, bound_order = run_search(10, 2, lambda n: n <= 14, fit_limit=50)
+    assert bound == free and bound_order == free_order
+
+
+def test_a_search_with_a_small_memory_limit_is_capped_in_its_summary():
+    """The workflow's Search, with the limit that 1.6 GB per job gives at
+    d = 64: the summary records where memory stopped the search."""
+    fit = largest_n(1600, 2, 64, "infonce", 100_000)
+    assert 3 < fit < 1423 and probe_mb(2, 64, fit + 1, "infonce") > 1600
+    search = Search(protocol="published", axis="n", k=2, d=64, start=1423,
+                    sweep=(-1, 1), fit_limit=fit)  # fmt: skip
+    done = replay(search.plan, lambda n: True)
+    assert max(search.values(done)) == fit
+    summary = search.summary(done)
+    assert summary["capped_by_memory"] and summary["memory_limit"] == fit
+    assert summary["critical_n"] == fit
+    unbounded = Search(protocol="published", axis="n", k=2, d=64, start=20)
+    assert not unbounded.summary(replay(unbounded.plan, lambda n: n < 30))[
+        "capped_by_memory"
+    ]
+
+
+def test_a_dimension_search_stops_at_the_largest_d_that_fits():
+    done = plan_dimension_search(8, {8: False, 9: False, 11: False, 12: False}, (0, 0),
+                                 1024, fit_limit=12)  # fmt: skip
+    assert done.capped_by_memory and done.upper_n is None  # no critical d found
 
 
 @pytest.mark.parametrize("boundary", [12, 38, 40, 1000])

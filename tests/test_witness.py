@@ -2,6 +2,7 @@
 their float storage measured."""
 
 import itertools
+import json
 import math
 from fractions import Fraction
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from free_embedding import witness
+from free_embedding.memory import witness_job_mb
 from free_embedding.witness import (
     PLACEMENTS,
     Placement,
@@ -234,6 +236,36 @@ def test_snakemake_witnesses_writes_the_table_and_figure(tmp_path):
     assert (table["max_n"] < table["first_failing_n"]).all()
     assert table["violation"].str.contains("ranks document").all()
     assert (tmp_path / "results/figures/limits_vs_d.png").stat().st_size > 5000
+    # the job knew its memory: what its rule declared, and that max_n fits in it
+    result = json.loads((tmp_path / "results/witnesses/trig_moment/k~2/float16.json")
+                        .read_text())  # fmt: skip
+    assert result["memory_mb"] == witness_job_mb(2, 40)
+    assert result["memory_limit_n"] == 40 and not table["capped_by_memory"].any()
+    # The README's report commands, as typed: the witness table and the limits
+    # figure are in the report only when `witnesses` is a target too.
+    snakemake(tmp_path)
+    reports = readme_report_commands()
+    assert len(reports) == 2
+    for words in reports:
+        snakemake(tmp_path, *words)
+        html = (tmp_path / "results/report.html").read_text(errors="replace")
+        assert "critical_n.csv" in html
+        has_witnesses = "witnesses" in words
+        assert ("witness.csv" in html) == has_witnesses, words
+        assert ("limits_vs_d.png" in html) == has_witnesses, words
+
+
+def readme_report_commands() -> list[list[str]]:
+    """The README's `snakemake ... --report` command lines, as arguments."""
+    import shlex
+
+    from conftest import ROOT
+
+    commands = []
+    for line in open(f"{ROOT}/README.md", encoding="utf-8"):
+        if line.startswith(".venv/bin/snakemake ") and "--report" in line:
+            commands.append(shlex.split(line.split("#")[0])[1:])
+    return commands
 
 
 def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_path):
@@ -263,6 +295,9 @@ def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_pa
     ({"constructions": ["spiral"]}, "constructions[0]: 'spiral' is not one of"),
     ({"precisions": ["float8"]}, "witnesses.precisions[0]: 'float8' is not one of"),
     ({"ks": [0]}, "witnesses.ks[0]: 0 is less than the minimum of 1"),
+    ({"ks": [13]}, "witnesses.ks[0]: 13 is greater than the maximum of 12"),
+    ({"ks": [2, 6], "max_n": 5},
+     "witnesses.max_n: 5 must exceed every k of witnesses.ks, got k = [6]"),
 ])  # fmt: skip
 def test_bad_witness_settings_name_the_key(witnesses, message):
     from test_config import SCHEMA_PATH, VOCAB
@@ -299,3 +334,25 @@ def test_the_witness_command_refuses_a_d_below_2k(tmp_path):
         text=True,
     )
     assert done.returncode == 2 and "d = 2k = 4" in done.stderr
+
+
+def test_the_witness_command_refuses_a_k_that_cannot_fit_before_any_work(tmp_path):
+    """k = 16 from the command line used to die allocating 69.5 GiB."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import SCRIPTS
+
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, f"{SCRIPTS}/witness.py", "--construction", "moment",
+         "--k", "16", "--precision", "float64", "--memory-mb", "20000",
+         "--out", tmp_path / "w.json"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and time.perf_counter() - started < 30
+    assert ("argument --k: k = 16: its first check, n = 33 (1,166,803,110 "
+            "queries), needs 3.3 TiB; k <= 12 fits in 19.5 GiB (--memory-mb)"
+            ) in done.stderr  # fmt: skip
+    assert not (tmp_path / "w.json").exists()

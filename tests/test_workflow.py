@@ -28,13 +28,18 @@ TINY = {
 }
 
 
-def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None):
-    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``)."""
+def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
+              ulimit_kb=None):  # fmt: skip
+    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``);
+    under ``ulimit -v ulimit_kb`` when given."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": path or os.environ["PATH"]}
+    limit = (
+        ["bash", "-c", f'ulimit -v {ulimit_kb} && exec "$0" "$@"'] if ulimit_kb else []
+    )
     done = subprocess.run(
-        [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+        [*limit, os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
          "--directory", str(workdir), "--cores", "2", *args],
         capture_output=True, text=True, env=env, timeout=timeout,
     )  # fmt: skip
@@ -218,28 +223,47 @@ def test_dataset_critical_d_and_bm25(tmp_path):
     assert (tmp_path / "results/figures/accuracy_vs_d.png").stat().st_size > 5000
 
 
+def finished_runs(log: str) -> set[str]:
+    """The run files of the optimize jobs that Snakemake's log reports finished
+    (it says so only after it recorded the job as complete)."""
+    outputs = dict(re.findall(r"output: (results/runs/\S+)\n(?:.*\n)*?\s+jobid: (\d+)",
+                              log))  # fmt: skip
+    outputs = {jobid: path for path, jobid in outputs.items()}
+    done = re.findall(r"Finished jobid: (\d+) \(Rule: optimize\)", log)
+    return {outputs[jobid] for jobid in done}
+
+
 def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     config = {**TINY, "dims": [6], "seeds": [0]}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    process = subprocess.Popen(
-        [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
-         "--directory", str(tmp_path), "--cores", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    with open(tmp_path / "killed.log", "w") as log:
+        process = subprocess.Popen(
+            [os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+             "--directory", str(tmp_path), "--cores", "2"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     runs_dir = tmp_path / "results/runs/protocol~published/k~2/d~6"
     deadline = time.time() + 300
     while time.time() < deadline and len(list(runs_dir.glob("*.json"))) < 2:
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)  # the whole run, jobs included
     process.wait()
-    finished = {p.name: p.stat().st_mtime_ns for p in runs_dir.glob("*.json")}
-    assert len(finished) >= 2 and not (tmp_path / "results/tables/runs.csv").exists()
+    assert len(list(runs_dir.glob("*.json"))) >= 2
+    assert not (tmp_path / "results/tables/runs.csv").exists()
     for path in runs_dir.iterdir():
         json.loads(path.read_text())  # nothing half-written
+    # A result written in the instant before the kill, whose job Snakemake had
+    # not yet recorded as finished, is redone (rerun-incomplete); every job it
+    # reported finished is kept.
+    finished = {
+        path: (tmp_path / path).stat().st_mtime_ns
+        for path in finished_runs((tmp_path / "killed.log").read_text())
+    }
+    assert finished
     snakemake(tmp_path, "--unlock")  # a hard kill leaves Snakemake's lock behind
     snakemake(tmp_path)
-    for name, mtime in finished.items():
-        assert (runs_dir / name).stat().st_mtime_ns == mtime, f"{name} was redone"
+    for path, mtime in finished.items():
+        assert (tmp_path / path).stat().st_mtime_ns == mtime, f"{path} was redone"
     assert (tmp_path / "results/tables/critical_n.csv").exists()
 
 
@@ -268,6 +292,27 @@ def test_a_config_file_of_ones_own_replaces_config_yaml(tmp_path):
     assert jobs["clone"] == jobs["elsewhere"]
 
 
+def test_config_on_the_command_line_goes_on_top_as_typed(tmp_path):
+    """--config 'seeds=[0]' 'optimizer={max_steps: 500}': Snakemake hands the
+    numbers inside a list or mapping over as strings; they reach the jobs as
+    numbers, and names stay names."""
+    config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    out = snakemake(
+        tmp_path, "-n", "-p", "--config", "seeds=[0, 7]",
+        "optimizer={max_steps: 500, learning_rate: 1e-3}",
+    ).stdout  # fmt: skip
+    assert "--seeds 0 7" in out and "max_steps=500" in out
+    assert "learning_rate=0.001" in out
+    config = "protocols={fast-1: {max_steps: 9, loss: sigmoid}}"
+    out = snakemake(tmp_path, "-n", "-p", "--config", config).stdout
+    assert "name=fast-1 loss=sigmoid" in out and "max_steps=9" in out
+    assert "protocol~fast-1/k~2/d~3/n~5.json" in out
+    done = snakemake(tmp_path, "-n", "--config", "seeds=[zero]", check=False)
+    message = done.stdout + done.stderr
+    assert done.returncode != 0 and "seeds[0]: 'zero' is not of type" in message
+
+
 def test_the_critical_d_search_can_be_turned_off(tmp_path):
     tiny = {"queries": 6, "documents": 4, "attributes_per_doc": 8}
     config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}},
@@ -289,6 +334,7 @@ BAD_CONFIGS = [
     ({"dims": [4], "ks": [0]}, "ks"),
     ({"dims": []}, "dims"),
     ({"dims": [4], "search": {"grid": {4: [2, 8]}}}, "search.grid.4"),
+    ({"dims": [3], "search": {"grid": {5: [6, 7]}}}, "search.grid.5: d=5 is not in"),
     ({"dims": [4], "optimizer": {"learning_rate": "fast"}}, "learning_rate"),
     ({"dims": [4], "optimizer": {"patiense": 10}}, "patiense"),
     ({"dims": [4], "datasets": {"x": {"querys": 10}}}, "querys"),
@@ -315,6 +361,42 @@ def test_a_yaml_error_names_file_line_and_column(tmp_path):
     done = snakemake(tmp_path, "-n", check=False)
     assert done.returncode != 0
     assert "config.yaml:4:12: YAML syntax error" in done.stderr + done.stdout
+
+
+DOCUMENTS = ["README.md", "containers/README.md", "docs/benchmarks.md",
+             "configs/protocols.yaml", "Makefile"]  # fmt: skip
+
+
+def documented_snakemake_commands():
+    """Every `snakemake ...` command the documents show, as arguments (to the
+    end of the line, a closing backtick or a comment)."""
+    import shlex
+
+    for name in DOCUMENTS:
+        for number, line in enumerate(open(os.path.join(ROOT, name)), 1):
+            for found in re.finditer(r"snakemake((?: [^`#\n]*)?)", line):
+                try:
+                    yield f"{name}:{number}", shlex.split(found[1])
+                except ValueError:  # an unclosed quote: prose, not a command
+                    continue
+
+
+def test_documented_commands_name_targets_before_config_options():
+    """--configfile and --config take every word after them: `--configfile
+    my.yaml witnesses` reads `witnesses` as a config file. Targets go first."""
+    wrong = []
+    for where, words in documented_snakemake_commands():
+        option = None
+        for word in words:
+            if word.startswith("-"):
+                option = word if word in ("--configfile", "--config") else None
+            elif option == "--configfile" and not word.endswith((".yaml", ".yml")):
+                wrong.append(f"{where}: {word!r} after --configfile")
+            elif option == "--config" and "=" not in word:
+                wrong.append(f"{where}: {word!r} after --config")
+    assert not wrong, wrong
+    commands = [w for _, w in documented_snakemake_commands()]
+    assert ["--cores", "all", "witnesses", "--configfile", "my.yaml"] in commands
 
 
 def test_lint_and_format_are_clean(tmp_path):

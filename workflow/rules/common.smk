@@ -2,6 +2,8 @@
 # input functions. The logic lives in the library (free_embedding); this file
 # only connects it to Snakemake's checkpoints.
 
+import base64
+import binascii
 import dataclasses
 import functools
 import math
@@ -9,15 +11,26 @@ import os
 import sys
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
+from free_embedding import budget
 from free_embedding.limit_data import DatasetSpec
-from free_embedding.memory import required_bytes
+from free_embedding.memory import (
+    MB,
+    dataset_job_mb,
+    machine_limit,
+    optimize_job_mb,
+    qrels_job_mb,
+    witness_job_mb,
+)
 from free_embedding.results import (
+    RUN_PATH,
     ResultError,
     expected_parameters,
     load_run,
     load_summary,
+    load_witness,
 )
 from free_embedding.search import Search, replay, start_n
 
@@ -71,23 +84,55 @@ def dataset_spec(name):
 DATASET_K = {name: dataset_spec(name)["k"] for name in DATASETS}
 
 
+# -- memory: what one job may have, checked before any job --------------------
+def memory_cap():
+    """The MB one job may have, and what sets it. The mem_mb resource when
+    given (--resources mem_mb=N; the SLURM profile gives the largest
+    partition's); else this machine's memory, which then becomes the run's
+    mem_mb resource, so that local jobs run together only as far as it holds.
+    (A job that Snakemake spawns on a cluster node reads its own allocation:
+    the mem_mb it was planned with.)"""
+    given = workflow.global_resources.get("mem_mb").value
+    if given is not None:
+        return int(given), "the mem_mb resource: --resources or the profile"
+    limit, source = machine_limit()
+    if limit is None:
+        return None, source
+    if workflow.is_main_process:
+        workflow.register_resource("mem_mb", limit // MB)
+    return limit // MB, source
+
+
+CAP_MB, CAP_SOURCE = memory_cap()
+LOSSES = {name: protocol.loss for name, protocol in PROTOCOLS.items()}
+if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its jobs
+    _too_big = budget.config_errors(config, LOSSES, CAP_MB)
+    if _too_big:
+        raise WorkflowError(budget.refusal(_too_big, CAP_MB, CAP_SOURCE))
+
+
 def n_search(protocol, k, d):
     s = config["search"]
     grid = s["grid"].get(d) or s["grid"].get(str(d))
+    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], s["max_n"])
     return Search(
         protocol=protocol, axis="n", k=k, d=d,
         start=start_n(d, k, s["start"]),
         sweep=tuple(s["sweep"]), limit=s["max_n"],
-        grid=tuple(sorted(set(grid))) if grid else None,
+        grid=tuple(sorted(set(grid))) if grid else None, fit_limit=fit,
     )  # fmt: skip
 
 
 def d_search(protocol, dataset):
-    c = config["critical_d"]
+    c, spec = config["critical_d"], dataset_spec(dataset)
+    fit = CAP_MB and budget.largest_d(
+        CAP_MB, spec["queries"], spec["documents"], spec["k"], LOSSES[protocol],
+        c["max_d"],
+    )  # fmt: skip
     return Search(
-        protocol=protocol, axis="d", k=DATASET_K[dataset], dataset=dataset,
-        documents=dataset_spec(dataset)["documents"], start=c["start"],
-        sweep=tuple(c["sweep"]), limit=c["max_d"],
+        protocol=protocol, axis="d", k=spec["k"], dataset=dataset,
+        documents=spec["documents"], start=c["start"],
+        sweep=tuple(c["sweep"]), limit=c["max_d"], fit_limit=fit,
     )  # fmt: skip
 
 
@@ -182,6 +227,42 @@ def known_runs():
     return runs
 
 
+def marked_incomplete():
+    """The outputs that Snakemake marked as being written by a job that never
+    reported back (.snakemake/incomplete/: each marker is named by the path,
+    urlsafe-base64-encoded, split into '@'-prefixed folders where too long)."""
+    paths = []
+    for folder, _, names in os.walk(os.path.join(".snakemake", "incomplete")):
+        parts = os.path.relpath(folder, os.path.join(".snakemake", "incomplete"))
+        parts = [p.lstrip("@") for p in parts.split(os.sep) if p != "."]
+        for name in names:
+            try:
+                paths.append(base64.urlsafe_b64decode("".join([*parts, name])).decode())
+            except (binascii.Error, UnicodeDecodeError):
+                continue  # not a marker (migration_underway)
+    return paths
+
+
+def incomplete_runs():
+    """Finished-looking runs of this config's searches whose job never reported
+    back, e.g. one that outlived a Snakemake killed with -9 and then wrote its
+    result. They are targets of `all`, so that `rerun-incomplete` redoes them
+    on the first rerun: Snakemake checks for incomplete files only among the
+    jobs it knows when it starts, not among a checkpoint's later ones, so a
+    search would otherwise read such a result and move on."""
+    runs = []
+    for path in marked_incomplete():
+        found = RUN_PATH.fullmatch(path)
+        if found is None or not os.path.exists(path):
+            continue
+        for search in SEARCHES.values():
+            x = int(found["n"] if search.axis == "n" else found["d"])
+            if search.run_path(x) == path:
+                runs.append(path)
+                break
+    return runs
+
+
 # -- one optimisation job ----------------------------------------------------
 def uses_gpu(d):
     """Whether the optimisation job of dimension d requests a GPU."""
@@ -215,13 +296,16 @@ def job_k(wildcards):
 
 
 def job_mem_mb(wildcards):
-    """Host memory of an optimisation job: the working set, plus JAX itself."""
+    """Host memory of an optimisation job (memory.optimize_job_mb)."""
     kind, value = wildcards.source.split("~", 1)
     n, k = int(wildcards.n), job_k(wildcards)
     queries = math.comb(n, k) if kind == "k" else dataset_spec(value)["queries"]
-    loss = PROTOCOLS[wildcards.protocol].loss
-    need = required_bytes(len(config["seeds"]), queries, n, int(wildcards.d), k, loss)
-    return 1500 + math.ceil(1.5 * need / 2**20)
+    loss = LOSSES[wildcards.protocol]
+    return optimize_job_mb(queries, n, int(wildcards.d), k, loss)
+
+
+def qrels_mem_mb(wildcards):
+    return qrels_job_mb(int(wildcards.n), int(wildcards.k))
 
 
 def job_protocol(wildcards):
@@ -269,6 +353,19 @@ def dataset_options(wildcards):
     return as_options(spec)
 
 
+def dataset_mem_mb(wildcards):
+    s = dataset_spec(wildcards.dataset)
+    return dataset_job_mb(s["documents"], s["queries"], s["k"], s["attributes_per_doc"])
+
+
+def witness_mem_mb(wildcards):
+    """A witness job's memory at the largest n it may check: max_n, or less
+    where memory stops it (witness.py --memory-mb finds the same n)."""
+    k, max_n = int(wildcards.k), config["witnesses"]["max_n"]
+    largest = CAP_MB and budget.witness_limit(CAP_MB, k, max_n)
+    return witness_job_mb(k, largest or max_n)
+
+
 W = config["witnesses"]
 WITNESSES = [
     f"results/witnesses/{construction}/k~{k}/{precision}.json"
@@ -276,6 +373,36 @@ WITNESSES = [
     for k in W["ks"]
     for precision in W["precisions"]
 ]
+
+
+def stopped_by_memory():
+    """(file, where memory stopped it, how far this run may go) for each
+    search summary or witness result that memory stopped short of what fits
+    here. Their paths do not name the limit, so they are not redone."""
+    found = []
+    for path in [*SEARCHES, *WITNESSES]:
+        try:
+            record = (load_summary if path in SEARCHES else load_witness)(path)
+        except ResultError:
+            continue  # missing; or stops the run elsewhere, with the reason
+        if path in SEARCHES:
+            search = SEARCHES[path]
+            was, now = record.get("memory_limit"), search.fit_limit or search.limit
+            capped, axis = record.get("capped_by_memory"), search.axis
+        else:
+            k, max_n = record["k"], record["max_n_cap"]
+            was, axis = record.get("memory_limit_n"), "n"
+            now = CAP_MB and budget.witness_limit(CAP_MB, k, max_n) or max_n
+            capped = any(row.get("capped_by_memory") for row in record["placements"])
+        if capped and was < now:
+            found.append((path, f"{axis} = {was}", f"{axis} = {now}"))
+    return found
+
+
+for _path, _was, _now in stopped_by_memory() if workflow.is_main_process else []:
+    logger.warning(f"{_path}: memory stopped it at {_was}; here {_now} fits. "
+                   "Delete it to go further.")  # fmt: skip
+
 
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
 DATASET_TABLES = (

@@ -13,6 +13,8 @@ rule qrels:
         "../../envs/analysis.yaml"
     container:
         config["containers"]["cpu"]
+    resources:
+        mem_mb=qrels_mem_mb,
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_qrels.py",
@@ -41,6 +43,8 @@ rule limit_dataset:
         "../../envs/analysis.yaml"
     container:
         config["containers"]["cpu"]
+    resources:
+        mem_mb=dataset_mem_mb,
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_dataset.py",

@@ -12,6 +12,8 @@ rule witness:
         "../../envs/jax-cpu.yaml"
     container:
         config["containers"]["cpu"]
+    resources:
+        mem_mb=witness_mem_mb,
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/witness.py",
@@ -27,6 +29,7 @@ rule witness:
             --placements {params.placements} \
             --max-n {params.max_n} \
             --scan-limit {params.scan_limit} \
+            --memory-mb {resources.mem_mb} \
             --out {output.result:q} \
             >{log:q} 2>&1
         """

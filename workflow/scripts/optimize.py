@@ -18,7 +18,7 @@ import os
 import sys
 
 from free_embedding.files import check_writable
-from free_embedding.protocol import Protocol, ProtocolError, parse_options
+from free_embedding.protocol import Protocol, ProtocolError, from_options
 from free_embedding.settings import (
     DEVICES,
     JAX_PLATFORMS,
@@ -43,7 +43,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="seeds, run in one compiled program (default: 42)")  # fmt: skip
     defaults = " ".join(PUBLISHED.options()[1:])
     p.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE",
-                   help=f"settings over the published ones: {defaults}")  # fmt: skip
+                   help="settings over the published ones, each key once (named "
+                   "custom where one differs, unless name= is given): "
+                   f"{defaults}")  # fmt: skip
     p.add_argument("--max-queries", type=int, help="a sample of queries per seed")
     p.add_argument(
         "--device",
@@ -78,7 +80,7 @@ def settings_from(args, qrels) -> RunSettings:
             fail(f"argument --n: {args.n} != the {qrels.num_docs} documents of "
                  f"{args.qrels}")  # fmt: skip
     try:
-        protocol = Protocol(**parse_options(args.protocol))
+        protocol = from_options(args.protocol)
     except (ProtocolError, TypeError) as err:
         errors = getattr(err, "errors", {"protocol": str(err)})
         key, message = next(iter(errors.items()))

@@ -22,7 +22,7 @@ import io
 import sys
 
 from free_embedding.files import check_writable, write_text_atomic
-from free_embedding.protocol import Protocol, ProtocolError, parse_options
+from free_embedding.protocol import ProtocolError, from_options
 from free_embedding.witness import CONSTRUCTIONS
 
 
@@ -43,8 +43,7 @@ def parse_args(argv=None):
     if any(n <= args.k for n in args.n):
         p.error(f"argument --n: every n must exceed k = {args.k}, got {args.n}")
     try:
-        args.protocols = [Protocol(**parse_options(words))
-                          for words in args.protocol or [[]]]  # fmt: skip
+        args.protocols = [from_options(words) for words in args.protocol or [[]]]
     except (ProtocolError, TypeError) as err:
         key, message = next(iter(getattr(err, "errors", {"": str(err)}).items()))
         p.error(f"argument --protocol: {key}: {message}")

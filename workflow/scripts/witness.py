@@ -15,7 +15,9 @@ import argparse
 import sys
 import time
 
+from free_embedding.budget import witness_limit, witness_too_big
 from free_embedding.files import write_json_atomic
+from free_embedding.memory import MB, cpu_job_limit, size
 from free_embedding.witness import CONSTRUCTIONS, DTYPES
 
 
@@ -36,10 +38,13 @@ def parse_args(argv=None):
     p.add_argument("--max-n", type=int, default=1024, help="the cap (default: 1024)")
     p.add_argument("--scan-limit", type=int, default=256,
                    help="check every n up to this (default: 256)")  # fmt: skip
+    p.add_argument("--memory-mb", type=int, help="memory the job may use; the "
+                   "search stops at the largest n that fits (default: what this "
+                   "process may use)")  # fmt: skip
     p.add_argument("--out", required=True, help="result JSON path")
     args = p.parse_args(argv)
-    if not 1 <= args.k <= 16:
-        p.error(f"argument --k: need 1 <= k <= 16, got {args.k}")
+    if args.k < 1:
+        p.error(f"argument --k: need k >= 1, got {args.k}")
     if args.d is not None and args.d != 2 * args.k:
         p.error(f"argument --d: {args.d}, but the {args.construction} witness needs "
                 f"d = 2k = {2 * args.k}")  # fmt: skip
@@ -47,6 +52,15 @@ def parse_args(argv=None):
         p.error(f"argument --max-n: must exceed k={args.k}, got {args.max_n}")
     if args.scan_limit < 1:
         p.error(f"argument --scan-limit: must be at least 1, got {args.scan_limit}")
+    if args.memory_mb is None:  # what this process may use
+        limit, source = cpu_job_limit()
+        args.memory_mb = limit and limit // MB
+    else:
+        source = "--memory-mb"
+    why = args.memory_mb and witness_too_big(args.k, args.max_n, args.memory_mb)
+    if why:
+        p.error(f"argument --k: {why} in {size(args.memory_mb * MB)} ({source})")
+    args.fit_n = args.memory_mb and witness_limit(args.memory_mb, args.k, args.max_n)
     return args
 
 
@@ -61,11 +75,14 @@ def main(argv=None) -> int:
     placements = placements[:1] if args.placements == "best" else placements
     rows, started = [], time.perf_counter()
     for placement in placements:
-        limit = critical_witness_n(args.construction, args.k, args.precision, placement,
-                                   args.max_n, args.scan_limit)  # fmt: skip
+        limit = critical_witness_n(
+            args.construction, args.k, args.precision, placement, args.max_n,
+            args.scan_limit, fit_limit=args.fit_n,
+        )  # fmt: skip
         at_max, failing = limit.at(limit.max_n), limit.at(limit.first_failing_n)
         rows.append({
             "placement": placement.name, "max_n": limit.max_n, "capped": limit.capped,
+            "capped_by_memory": limit.capped_by_memory,
             "search_n": limit.search_n, "first_failing_n": limit.first_failing_n,
             "scanned_to": limit.scanned_to,
             "gap_at_max_n": at_max.min_gap if at_max else None,
@@ -85,6 +102,7 @@ def main(argv=None) -> int:
         "construction": args.construction, "k": args.k, "d": 2 * args.k,
         "precision": args.precision, "accumulation": ACCUMULATION[args.precision],
         "max_n_cap": args.max_n, "scan_limit": args.scan_limit,
+        "memory_mb": args.memory_mb, "memory_limit_n": args.fit_n,
         "placements": rows, "best": best,
         "seconds": time.perf_counter() - started,
     })  # fmt: skip

@@ -4,6 +4,9 @@ Without ``--configfile``, ``config.yaml`` in the working directory is the base
 and Snakemake's ``--config`` overrides go on top. With ``--configfile`` that
 file replaces ``config.yaml``. Either way every key left out takes the
 schema's default, and the schema's defaults are the shipped ``config.yaml``.
+Snakemake reads the scalars inside a ``--config`` list or mapping as strings
+(``seeds=[0]`` gives ``["0"]``); where the schema wants no string there, the
+string is read as YAML (``from_command_line``).
 Errors name the key (``optimizer.learning_rate``, ``dims[0]``) and the fix.
 """
 
@@ -57,6 +60,44 @@ def merge(base: dict, override: dict) -> dict:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _accepts(schema: dict | None, value) -> bool:
+    return schema is None or _strict_validator(schema).is_valid(value)
+
+
+def _subschema(schema: dict | None, key) -> dict | None:
+    """The schema of ``key`` inside a mapping, or None where it says none."""
+    if not isinstance(schema, dict):
+        return None
+    if key in schema.get("properties", {}):
+        return schema["properties"][key]
+    extra = schema.get("additionalProperties")
+    return extra if isinstance(extra, dict) else None
+
+
+def from_command_line(value, schema: dict | None):
+    """A ``--config`` value as the schema wants it. Snakemake turns a top-level
+    ``key=value`` into an int, float or string, but reads the scalars inside a
+    list or mapping with YAML's BaseLoader, as strings: ``seeds=[0]`` gives
+    ``["0"]``. A string that the schema does not accept where it stands (an
+    integer, a number, a boolean, null) is read as YAML; a string it accepts
+    (a name, a path, a choice such as ``auto``) is kept as typed."""
+    if isinstance(value, dict):
+        return {
+            key: from_command_line(item, _subschema(schema, key))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        items = schema.get("items") if isinstance(schema, dict) else None
+        return [from_command_line(v, items) for v in value]
+    if not isinstance(value, str) or schema is None or _accepts(schema, value):
+        return value
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return value if isinstance(parsed, str) else from_command_line(parsed, schema)
 
 
 def _coerce_exponent_floats(value):
@@ -153,12 +194,22 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
                 f"search.grid: key {d!r} is not a dimension; use an integer d >= 1"
             )
             continue
+        if int(d) not in config["dims"]:
+            errors.append(
+                f"search.grid.{d}: d={d} is not in dims {config['dims']}, so this "
+                f"grid would never run; add {d} to dims, or remove search.grid.{d}"
+            )
         small = sorted(n for n in ns if n <= max(config["ks"]))
         if small:
             errors.append(
                 f"search.grid.{d}: every n must be greater than k "
                 f"(ks: {config['ks']}), got {small}"
             )
+    w = config["witnesses"]
+    small = [k for k in w["ks"] if k >= w["max_n"]]
+    if small:
+        errors.append(f"witnesses.max_n: {w['max_n']} must exceed every k of "
+                      f"witnesses.ks, got k = {small}")  # fmt: skip
     for key in ("search", "critical_d"):
         low, high = config[key]["sweep"]
         if low > high:
@@ -222,12 +273,21 @@ def protocols(config: dict) -> dict[str, Protocol]:
     }
 
 
-def load(overrides: dict, schema_path: str, base_path: str | None, vocab_dir: str):
+def load(
+    overrides: dict,
+    schema_path: str,
+    base_path: str | None,
+    vocab_dir: str,
+    command_line: dict | None = None,
+):
     """The workflow's config: ``base_path`` (if it exists) under ``overrides``,
-    checked and completed; raises ConfigError listing every problem."""
+    under ``command_line`` (Snakemake's ``--config``, read as the schema wants:
+    ``from_command_line``), checked and completed; raises ConfigError listing
+    every problem."""
     schema = read_yaml(schema_path)
     base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
-    config = complete(merge(base, overrides), schema)
+    typed = from_command_line(dict(command_line or {}), schema)
+    config = complete(merge(merge(base, overrides), typed), schema)
     errors = experiment_errors(config, load_vocabulary(vocab_dir))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))

@@ -115,6 +115,7 @@ class Engine:
             .compile()
         )
         self.compile_seconds = time.perf_counter() - started
+        self.seed_seconds: list[float] = []  # by run(): each seed's own run time
 
     # -- host side: states and relevance per group of seeds ------------------
     def _seed_state(self, seed: int) -> SeedState:
@@ -223,12 +224,20 @@ class Engine:
         on_progress: Callable[[Progress], None] | None = None,
         target_chunk_seconds: float = 0.5,
     ) -> tuple[list[SeedOutcome], float]:
-        """Run every seed to its end; returns the outcomes and run seconds."""
+        """Run every seed to its end; returns the outcomes and run seconds.
+
+        ``seed_seconds`` then holds each seed's own run time, compilation
+        excluded (``compile_seconds``): on a CPU the seeds run one after
+        another and each is timed alone; seeds batched with ``vmap`` run
+        together, and each is given the batch's time over its seeds.
+        """
         s, p = self.settings, self.protocol
         outcomes: list[SeedOutcome] = []
+        self.seed_seconds = []
         started = time.perf_counter()
         chunk = 4 * p.eval_every
         for first in range(0, len(s.seeds), self.group):
+            group_started = time.perf_counter()
             state = jax.device_put(self._take_initial_state(first), self.device)
             relevance = jax.device_put(self._relevance(first), self.device)
             position = 0
@@ -252,6 +261,8 @@ class Engine:
                 chunk = int(np.clip(rate * target_chunk_seconds, p.eval_every, 1e6))
             seeds = s.seeds[first : first + self.group]
             outcomes += self._outcomes(jax.device_get(state), seeds)
+            group_seconds = time.perf_counter() - group_started
+            self.seed_seconds += [group_seconds / len(seeds)] * len(seeds)
         return outcomes, time.perf_counter() - started
 
     def _progress(self, summary, started: float, waiting: int, solved: int) -> Progress:

@@ -90,6 +90,8 @@ def run_job(
         qrels_source=source,
         compile_seconds=engine.compile_seconds,
         run_seconds=run_seconds,
+        seed_seconds=engine.seed_seconds,
+        seed_batching=engine.seed_batching,
         environment=environment(
             device, s.protocol.precision, engine.seed_batching, s.deterministic
         ),

@@ -6,6 +6,10 @@ from dataclasses import asdict, dataclass
 
 STOP_REASONS = ("running", "solved", "early_stopped", "max_steps", "diverged")
 CURVES = ("curve_steps", "curve_losses", "curve_accuracies", "curve_margins")
+SUCCESS_RULES = {
+    "top_k": "100% top-k accuracy, final_accuracy 1.0",
+    "margin": "a positive global margin, final_margin > 0",
+}
 
 
 def meets(success: str, hits, margin, num_relevant: int):
@@ -108,3 +112,50 @@ def build_outcome(
         curve_accuracies=tuple(h / num_relevant for h in eval_hits),
         curve_margins=tuple(eval_margins),
     )
+
+
+def final_meets(success: str, metrics: dict) -> bool:
+    """Whether a seed's recorded final evaluation (its ``metrics()``, as a
+    result file holds them) meets the success criterion; a margin that was not
+    finite is recorded as None."""
+    margin = metrics["final_margin"]
+    margin = float("nan") if margin is None else margin
+    return bool(meets(success, metrics["final_accuracy"], margin, 1.0))
+
+
+def metrics_problem(metrics: dict, success: str, max_steps: int) -> str | None:
+    """How a seed's recorded metrics contradict each other under build_outcome's
+    rules and its protocol's ``success`` and ``max_steps``; None if they agree."""
+    reason, steps, solved = (
+        metrics["stop_reason"],
+        metrics["steps_run"],
+        metrics["solved"],
+    )
+    if reason not in STOP_REASONS[1:]:
+        return f"stop_reason is {reason!r}, not one of {', '.join(STOP_REASONS[1:])}"
+    if not isinstance(solved, bool):
+        return f"solved is {solved!r}, not true or false"
+    if not isinstance(steps, int) or not 1 <= steps <= max_steps:
+        return f"steps_run is {steps!r}, outside 1..{max_steps} (max_steps)"
+    if reason == "max_steps" and steps != max_steps:
+        return f"stop_reason is 'max_steps', but steps_run is {steps}"
+    if solved != (reason == "solved" or final_meets(success, metrics)):
+        final = (f"final_accuracy {metrics['final_accuracy']}, "
+                 f"final_margin {metrics['final_margin']}")  # fmt: skip
+        return (
+            f"solved is {str(solved).lower()}, but its stop_reason is {reason!r} "
+            f"and its final evaluation ({final}) "
+            f"{'meets' if final_meets(success, metrics) else 'misses'} "
+            f"the protocol's success rule ({SUCCESS_RULES[success]})"
+        )
+    highest = max(metrics["max_accuracy_observed"], metrics["final_accuracy"])
+    if metrics["max_accuracy"] != highest or not 0 <= highest <= 1:
+        return (
+            f"max_accuracy is {metrics['max_accuracy']}, but the highest of "
+            f"max_accuracy_observed and final_accuracy is {highest}"
+        )
+    if success == "top_k" and reason == "solved" and highest != 1.0:
+        return f"stop_reason is 'solved' (top_k), but max_accuracy is {highest}"
+    if metrics["solved_at_step"] != (steps - 1 if solved else None):
+        return f"solved_at_step is {metrics['solved_at_step']!r}, steps_run {steps}"
+    return None

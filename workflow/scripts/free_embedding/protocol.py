@@ -184,9 +184,15 @@ def resolve(name: str, overrides: dict, optimizer: dict) -> Protocol:
     return protocol
 
 
+# The name of a protocol given on the command line without name=: it is the
+# published protocol only when none of its settings differs from the published.
+CUSTOM = "custom"
+
+
 def parse_options(words: list[str]) -> dict:
-    """``["loss=sigmoid", "learn_temperature=true"]`` -> typed settings."""
-    settings = {}
+    """``["loss=sigmoid", "learn_temperature=true"]`` -> typed settings; a key
+    given twice is an error, not the last one silently kept."""
+    settings, given = {}, {}
     for word in words:
         key, sep, text = word.partition("=")
         if not sep or key not in FIELDS:
@@ -194,8 +200,27 @@ def parse_options(words: list[str]) -> dict:
             raise ProtocolError(
                 {key or word: f"expected KEY=VALUE with a key of: {known}"}
             )
+        if key in given:
+            raise ProtocolError(
+                {key: f"given twice ({given[key]}, {word}); give each key once"}
+            )
+        given[key] = word
         value = yaml.safe_load(text) if text else None
         if isinstance(value, str) and re.fullmatch(r"[-+]?[\d.]+[eE][-+]?\d+", value):
             value = float(value)
         settings[key] = value
     return settings
+
+
+def from_options(words: list[str]) -> Protocol:
+    """The protocol that ``optimize.py --protocol KEY=VALUE ...`` describes.
+
+    Without ``name=`` it is named ``published`` only when every setting is the
+    published one, and ``custom`` otherwise, so that no result of other settings
+    carries the published protocol's name.
+    """
+    settings = parse_options(words)
+    protocol = Protocol(**settings)
+    if "name" not in settings and protocol != Protocol():
+        protocol = dataclasses.replace(protocol, name=CUSTOM)
+    return protocol

@@ -127,26 +127,69 @@ def save_qrels(path: str, qrels: Qrels) -> None:
         )
 
 
+FIELDS = ("relevant", "num_docs", "source")
+
+
+def matrix_problem(relevant: np.ndarray, num_docs: int) -> str | None:
+    """What makes ``relevant`` no qrels matrix of ``num_docs`` documents, or None:
+    it must be a non-empty (Q, R) integer matrix of indices 0..num_docs-1,
+    padded with -1, no query listing a document twice."""
+    if relevant.ndim != 2 or relevant.size == 0:
+        return (
+            f"'relevant' must be a non-empty (Q, R) matrix, got shape {relevant.shape}"
+        )
+    if not np.issubdtype(relevant.dtype, np.integer):
+        return (
+            f"'relevant' has dtype {relevant.dtype} (first entries "
+            f"{relevant.ravel()[:4].tolist()}); document indices must be integers, "
+            "never rounded or truncated here: store them as integers (np.int32)"
+        )
+    bad = (relevant < PAD) | (relevant >= num_docs)
+    if bad.any():
+        q, slot = np.argwhere(bad)[0]
+        return (
+            f"query {q} lists document {relevant[q, slot]}, but the documents are "
+            f"0..{num_docs - 1} (num_docs={num_docs}) and -1 is the padding"
+        )
+    ordered = np.sort(relevant, axis=1)
+    twice = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != PAD)
+    if twice.any():
+        q, slot = np.argwhere(twice)[0]
+        return (
+            f"query {q} lists document {ordered[q, slot + 1]} twice "
+            f"({relevant[q].tolist()}); list each relevant document once"
+        )
+    if (relevant == PAD).all():
+        return "'relevant' lists no document (every entry is the -1 padding)"
+    return None
+
+
 def load_qrels(path: str) -> Qrels:
-    """Read a qrels ``.npz``; a malformed file raises ValueError naming it."""
+    """Read a qrels ``.npz``; a malformed file raises ValueError naming it,
+    the field and what is wrong with it."""
     fix = "regenerate it (delete it and rerun the workflow)"
     try:
         with np.load(path, allow_pickle=False) as data:
-            relevant = np.asarray(data["relevant"])
-            num_docs = int(data["num_docs"])
-            source = str(data["source"])
+            held = list(data.files)
+            arrays = {name: np.asarray(data[name]) for name in FIELDS if name in held}
     except FileNotFoundError as err:
         raise ValueError(f"{path}: no such file") from err
-    except KeyError as err:
-        raise ValueError(
-            f"{path}: a .npz without {err}, not a qrels file; {fix}"
-        ) from err
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+    except (OSError, ValueError, EOFError, TypeError, zipfile.BadZipFile) as err:
         # numpy's own text suggests allow_pickle, which would not help here
         raise ValueError(f"{path}: not a readable .npz archive; {fix}") from err
-    valid = relevant[relevant != PAD]
-    if relevant.ndim != 2 or valid.size == 0 or valid.min() < 0:
-        raise ValueError(f"{path}: 'relevant' must be a non-empty (Q, R) matrix")
-    if valid.max() >= num_docs:
-        raise ValueError(f"{path}: document index {valid.max()} >= num_docs={num_docs}")
-    return Qrels(relevant.astype(np.int32), num_docs, source)
+    missing = [name for name in FIELDS if name not in arrays]
+    if missing:
+        raise ValueError(
+            f"{path}: a .npz without {' and '.join(map(repr, missing))}, so not a "
+            f"qrels file (it holds {', '.join(map(repr, held)) or 'nothing'}; a "
+            f"qrels file holds {', '.join(map(repr, FIELDS))}); {fix}"
+        )
+    relevant, num_docs = arrays["relevant"], arrays["num_docs"]
+    if num_docs.shape != () or not np.issubdtype(num_docs.dtype, np.integer):
+        raise ValueError(f"{path}: 'num_docs' must be one integer, got {num_docs!r}")
+    if int(num_docs) < 1:
+        raise ValueError(f"{path}: 'num_docs' must be >= 1, got {int(num_docs)}")
+    problem = matrix_problem(relevant, int(num_docs))
+    if problem:
+        raise ValueError(f"{path}: {problem}")
+    return Qrels(relevant.astype(np.int32), int(num_docs), str(arrays["source"]))

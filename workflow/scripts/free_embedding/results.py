@@ -12,14 +12,16 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from .outcome import SeedOutcome
+from .outcome import SUCCESS_RULES, SeedOutcome, metrics_problem
 from .qrels import combinations_source, dataset_source
 
 if TYPE_CHECKING:  # settings brings JAX, which the analysis jobs' env lacks
     from .settings import RunSettings
 
 SCHEMA = "free-embedding-run/2"
-SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "max_accuracy")
+SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "solved_at_step",
+               "max_accuracy", "max_accuracy_observed", "final_accuracy",
+               "final_margin")  # fmt: skip
 RERUN = (
     "delete it and run snakemake again: it recomputes the missing file and "
     "everything that depends on it"
@@ -30,15 +32,25 @@ class ResultError(ValueError):
     """A result file that cannot be used; the message says which and why."""
 
 
-def _published_fields(o: SeedOutcome, job_seconds: float) -> dict:
-    """The published script's metric names, where ours mean the same."""
+# How each seed's optimization_duration_seconds was measured, by seed batching.
+SEED_SECONDS = {
+    "sequential": "each seed's own run, timed alone; compilation excluded "
+    "(timing.compile_seconds, once per job)",
+    "vmap": "the batch's run time over its seeds, which ran together; "
+    "compilation excluded (timing.compile_seconds, once per job)",
+}
+
+
+def _published_fields(o: SeedOutcome, seconds: float) -> dict:
+    """The published script's metric names, where ours mean the same
+    (``optimization_duration_seconds``: see SEED_SECONDS)."""
     return {
         "final_accuracy": o.final_accuracy,
         "max_accuracy_observed": o.max_accuracy_observed,
         "final_loss": o.final_loss,
         "best_loss_monitored": o.best_loss,
         "actual_q_generated": o.num_queries,
-        "optimization_duration_seconds": job_seconds,
+        "optimization_duration_seconds": seconds,
     }
 
 
@@ -55,15 +67,17 @@ def build_document(
     qrels_source: str,
     compile_seconds: float,
     run_seconds: float,
+    seed_seconds: list[float],
+    seed_batching: str,
     environment: dict,
 ) -> dict:
     job_seconds = compile_seconds + run_seconds
     per_seed = [
         {
             k: _finite_or_none(v)
-            for k, v in {**o.metrics(), **_published_fields(o, job_seconds)}.items()
+            for k, v in {**o.metrics(), **_published_fields(o, seconds)}.items()
         }
-        for o in outcomes
+        for o, seconds in zip(outcomes, seed_seconds, strict=True)
     ]
     steps = max(o.steps_run for o in outcomes)
     return {
@@ -88,6 +102,7 @@ def build_document(
             "compile_seconds": compile_seconds,
             "run_seconds": run_seconds,
             "total_seconds": job_seconds,
+            "seed_timing": SEED_SECONDS[seed_batching],
             "steps": steps,
             "steps_per_second": steps / run_seconds if run_seconds > 0 else None,
         },
@@ -117,6 +132,35 @@ def check_parameters(document: dict, expected: dict, path: str) -> None:
             )
 
 
+def contradiction(document: dict) -> str | None:
+    """What in a result's metrics contradicts the rest, checked cheaply: each
+    seed against its protocol's success rule and max_steps, any_solved and
+    seeds_solved against the seeds, the seeds against the parameters."""
+    try:
+        parameters, metrics = document["parameters"], document["metrics"]
+        success = parameters["protocol"]["success"]
+        max_steps = parameters["protocol"]["max_steps"]
+        if success not in SUCCESS_RULES:
+            return f"parameters.protocol.success is {success!r}"
+        for seed in metrics["seeds"]:
+            problem = metrics_problem(seed, success, max_steps)
+            if problem:
+                return f"seed {seed['seed']}: {problem}"
+        listed = [seed["seed"] for seed in metrics["seeds"]]
+        solved = [seed["seed"] for seed in metrics["seeds"] if seed["solved"]]
+        if listed != parameters["seeds"]:
+            return (
+                f"metrics.seeds hold {listed}, parameters.seeds {parameters['seeds']}"
+            )
+        if metrics["any_solved"] is not bool(solved):
+            return f"any_solved is {metrics['any_solved']}, but seeds {solved} solved"
+        if metrics["seeds_solved"] != solved:
+            return f"seeds_solved is {metrics['seeds_solved']}, but {solved} solved"
+    except (KeyError, TypeError) as err:
+        return f"a field is missing or of the wrong type ({type(err).__name__}: {err})"
+    return None
+
+
 def load_run(path: str, expected: dict | None = None) -> dict:
     """Read a result document; a corrupt, foreign or mismatched file raises
     ResultError. ``expected`` holds the parameters the file must have."""
@@ -136,6 +180,12 @@ def load_run(path: str, expected: dict | None = None) -> dict:
         missing = [f for f in SEED_FIELDS if f not in entry]
         if missing:
             raise ResultError(f"{path}: a seed lacks {', '.join(missing)}; {RERUN}")
+    problem = contradiction(document)
+    if problem:
+        raise ResultError(
+            f"{path}: its metrics contradict each other: {problem}. It was edited or "
+            f"damaged, so its outcome cannot be trusted; {RERUN}"
+        )
     if expected is not None:
         check_parameters(document, expected, path)
     return document

@@ -7,6 +7,10 @@ known and stops at the first n it has not seen: that n is the next job. A
 workflow can therefore run the search as ordinary jobs (Snakemake checkpoints)
 and restart it at any point; the sweep's n are returned together, so they run
 in parallel.
+
+A search may also be bounded by memory (``fit_limit``: the largest n whose jobs
+fit what one job may have). It then plans no probe beyond it: the gallop stops
+there, the sweep is cut there, and the result says when that stopped it.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class SearchDone:
     upper_n: int | None  # the smallest unsolved n seen above the boundary
     probed: tuple[int, ...]  # n evaluated during gallop and binary search
     sweep: tuple[int, ...]  # n of the final neighbourhood sweep
+    capped_by_memory: bool = False  # the gallop reached fit_limit; beyond, no fit
 
 
 class _Unknown(Exception):
@@ -56,6 +61,7 @@ def plan_search(
     outcomes: dict[int, bool],
     sweep: tuple[int, int] = (-4, 5),
     max_n: int = 100_000,
+    fit_limit: int | None = None,
 ) -> NeedProbe | SearchDone:
     """The next n to evaluate, or the finished search.
 
@@ -65,11 +71,16 @@ def plan_search(
     planned: galloping up stops there and the sweep is cut there, so a search
     that solves ``max_n`` has found a lower bound, not a boundary
     (``upper_n`` is None). A first guess above ``max_n`` raises ValueError
-    (the config refuses it first).
+    (the config refuses it first). Nor is an n above ``fit_limit`` (the
+    largest whose jobs fit in memory) planned: a first guess above it starts
+    there, and a search stopped by it says so (``capped_by_memory``).
     """
     first = max(start, lowest)
     if first > max_n:
         raise ValueError(f"the first guess n = {first} is above max_n = {max_n}")
+    if fit_limit is not None and fit_limit < lowest:
+        raise ValueError(f"not even the smallest n, {lowest}, fits in memory")
+    top = max_n if fit_limit is None else min(max_n, fit_limit)
     probed: list[int] = []
 
     def solved(n: int) -> bool:
@@ -80,18 +91,16 @@ def plan_search(
         return outcomes[n]
 
     try:
-        critical, upper = _gallop_and_bisect(first, lowest, max_n, solved)
+        critical, upper = _gallop_and_bisect(min(first, top), lowest, top, solved)
     except _Unknown as unknown:
         return NeedProbe(unknown.n)
     neighbours: tuple[int, ...] = ()
     if critical is not None:
         low, high = sweep
-        neighbours = tuple(
-            sorted(
-                {min(max(critical + o, lowest), max_n) for o in range(low, high + 1)}
-            )
-        )
-    return SearchDone(critical, upper, tuple(probed), neighbours)
+        near = {min(max(critical + o, lowest), top) for o in range(low, high + 1)}
+        neighbours = tuple(sorted(near))
+    capped = top != max_n and upper is None and critical == top
+    return SearchDone(critical, upper, tuple(probed), neighbours, capped)
 
 
 def _gallop_and_bisect(start, lowest, max_n, solved):
@@ -126,7 +135,11 @@ def _gallop_and_bisect(start, lowest, max_n, solved):
 
 
 def plan_dimension_search(
-    start: int, solved_by_d: dict[int, bool], sweep: tuple[int, int], max_d: int
+    start: int,
+    solved_by_d: dict[int, bool],
+    sweep: tuple[int, int],
+    max_d: int,
+    fit_limit: int | None = None,
 ) -> NeedProbe | SearchDone:
     """The search for the smallest d at which some seed solves a qrels matrix.
 
@@ -135,7 +148,7 @@ def plan_dimension_search(
     result, the smallest solved d above it, is the critical d.
     """
     unsolved = {d: not solved for d, solved in solved_by_d.items()}
-    return plan_search(max(start, 1), 1, unsolved, sweep, max_d)
+    return plan_search(max(start, 1), 1, unsolved, sweep, max_d, fit_limit)
 
 
 def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bool]:
@@ -179,6 +192,7 @@ class Search:
     sweep: tuple[int, int] = (-4, 5)
     limit: int = 100_000  # max_n or max_d
     grid: tuple[int, ...] | None = None
+    fit_limit: int | None = None  # the largest value whose jobs fit in memory
 
     @property
     def source(self) -> str:
@@ -215,8 +229,11 @@ class Search:
         if self.grid is not None:  # no outcome decides anything: all at once
             return SearchDone(None, None, tuple(self.grid), ())
         if self.axis == "n":
-            return plan_search(self.start, self.k + 1, outcomes, self.sweep, self.limit)
-        return plan_dimension_search(self.start, outcomes, self.sweep, self.limit)
+            return plan_search(self.start, self.k + 1, outcomes, self.sweep,
+                               self.limit, self.fit_limit)  # fmt: skip
+        return plan_dimension_search(
+            self.start, outcomes, self.sweep, self.limit, self.fit_limit
+        )
 
     def values(self, done: SearchDone) -> list[int]:
         """Every value the search ran, in order."""
@@ -233,6 +250,9 @@ class Search:
                 if self.axis == "n"
                 else done.upper_n,
                 "boundary": [done.critical_n, done.upper_n],
+                # the largest value that fitted in memory, where that stopped it
+                "capped_by_memory": done.capped_by_memory,
+                "memory_limit": self.fit_limit if done.capped_by_memory else None,
             }
         )
         return {

@@ -174,7 +174,8 @@ def witness_tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the best placement per (construction, k, d, precision), every placement).
 
     ``max_n`` is strict (every n up to it holds); ``search_n`` the boundary
-    the search found; ``capped``: still holding at the cap (so "at least").
+    the search found; ``capped``: still holding at the cap (so "at least");
+    ``capped_by_memory``: that cap was the largest n that fit in memory.
     """
     every = []
     for result in results:
@@ -185,6 +186,7 @@ def witness_tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "d": result["d"], "precision": result["precision"],
                 "accumulation": result["accumulation"], "placement": row["placement"],
                 "max_n": row["max_n"], "capped": row["capped"],
+                "capped_by_memory": row.get("capped_by_memory", False),
                 "search_n": row["search_n"], "first_failing_n": row["first_failing_n"],
                 "gap_at_max_n": row["gap_at_max_n"],
                 "gap_at_first_failing_n": row["gap_at_first_failing_n"],

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 
+from .budget import witness_start
 from .search import plan_search, replay
 
 CONSTRUCTIONS = ("moment", "trig_moment")
@@ -243,7 +244,8 @@ class WitnessLimit:
     ``max_n`` is strict: every n up to it holds (checked one by one up to
     ``scanned_to``). ``search_n`` is the boundary the gallop and bisection
     found, which is larger when holding is not monotone in n (rounding does
-    not shrink the gap at every n). ``capped``: still holding at the cap.
+    not shrink the gap at every n). ``capped``: still holding at the cap;
+    ``capped_by_memory``: that cap was the largest n that fits in memory.
     """
 
     max_n: int | None
@@ -252,16 +254,19 @@ class WitnessLimit:
     scanned_to: int
     capped: bool
     checks: dict
+    capped_by_memory: bool = False
 
     def at(self, n):
         return self.checks.get(n)
 
 
 def critical_witness_n(
-    construction, k, precision, placement, max_n, scan_limit=256, accumulation=None
-) -> WitnessLimit:
+    construction, k, precision, placement, max_n, scan_limit=256,
+    accumulation=None, fit_limit=None,
+) -> WitnessLimit:  # fmt: skip
     """Gallop from 2k+1 and bisect (like the critical-n search), capped at
-    ``max_n``; then check every smaller n up to ``scan_limit``."""
+    ``max_n`` and at ``fit_limit``, the largest n that fits in memory
+    (budget.witness_limit); then check every smaller n up to ``scan_limit``."""
     checks: dict[int, Check] = {}
 
     def holds(n: int) -> bool:
@@ -270,7 +275,8 @@ def critical_witness_n(
         return checks[n].holds
 
     def plan(outcomes):
-        return plan_search(2 * k + 1, k + 1, outcomes, (0, 0), max_n)
+        start = witness_start(k, max_n)
+        return plan_search(start, k + 1, outcomes, (0, 0), max_n, fit_limit)
 
     done = replay(plan, holds)
     search_n = done.critical_n
@@ -281,6 +287,9 @@ def critical_witness_n(
     strict = first - 1 if first is not None and first <= (search_n or 0) else search_n
     if strict is not None and strict < k + 1:
         strict = None
-    return WitnessLimit(strict, search_n, first, scanned_to,
-                        capped=done.upper_n is None and search_n == max_n,
-                        checks=checks)  # fmt: skip
+    top = max_n if fit_limit is None else min(max_n, fit_limit)
+    return WitnessLimit(
+        strict, search_n, first, scanned_to,
+        capped=done.upper_n is None and search_n == top, checks=checks,
+        capped_by_memory=done.capped_by_memory,
+    )  # fmt: skip

@@ -1,0 +1,83 @@
+"""A config's jobs against the memory one job may have: refused by key and size."""
+
+import math
+
+from test_config import SCHEMA_PATH, VOCAB
+
+from free_embedding.budget import (
+    config_errors,
+    largest_d,
+    largest_n,
+    probe_mb,
+    refusal,
+    witness_limit,
+)
+from free_embedding.config import load
+from free_embedding.memory import optimize_job_mb, qrels_job_mb, witness_job_mb
+
+LOSSES = {"published": "infonce"}
+
+
+def errors(cap_mb, **config):
+    return config_errors(load(config, SCHEMA_PATH, None, VOCAB), LOSSES, cap_mb)
+
+
+def test_the_issue_grid_is_refused_by_key_and_size():
+    """dims [3], grid {3: [100000]}: the qrels job alone would allocate 18.6 GiB."""
+    assert qrels_job_mb(100_000, 2) * 2**20 > 18.6 * 2**30
+    found = errors(24_000, dims=[3], datasets={}, search={"grid": {3: [100_000]}})
+    fit = largest_n(24_000, 2, 3, "infonce", 100_000)
+    assert found == [
+        f"search.grid.3: n = 100000 (k = 2, protocol published) needs 17.3 PiB; "
+        f"at d = 3, n <= {fit} fits"
+    ]
+    assert probe_mb(2, 3, fit, "infonce") <= 24_000 < probe_mb(2, 3, fit + 1, "infonce")
+    message = refusal(found, 24_000, "the machine's memory")
+    assert "one job may have 23.4 GiB here (the machine's memory)" in message
+
+
+def test_a_grid_that_fits_and_the_default_config_pass():
+    assert errors(24_000, dims=[3], datasets={}, search={"grid": {3: [5, 50]}}) == []
+    assert errors(16_000) == []  # the shipped config on a 16 GB laptop
+
+
+def test_a_search_too_big_for_even_its_smallest_n_is_refused():
+    found = errors(1000, dims=[4], datasets={})  # less than JAX itself needs
+    assert found[0].startswith("dims[0]: d = 4 (k = 2, protocol published): not ")
+    assert found[1].startswith("witnesses.ks[0]: k = 2: its first check, n = 5 ")
+    assert len(found) == 2
+
+
+def test_a_triple_loss_fits_fewer_documents():
+    """The hinge loss's (Q, R, N) terms make each n bigger: its searches stop
+    earlier (the cap is per protocol)."""
+    assert largest_n(24_000, 2, 8, "hinge", 10**5) < largest_n(
+        24_000, 2, 8, "infonce", 10**5
+    )
+
+
+def test_datasets_are_checked_for_making_and_optimising():
+    big = {"documents": 60_000, "attributes_per_doc": 500, "queries": 1000}
+    found = errors(2000, dims=[4], datasets={"big": big}, witnesses={"ks": [1]})
+    assert "datasets.big: making it (60000 documents x 500 " in found[0]
+    assert any("datasets.big: optimising its 1000 queries x 60000 documents" in e
+               for e in found)  # fmt: skip
+    assert optimize_job_mb(1000, 60_000, 1, 2, "infonce") > 2000
+    fit = largest_d(1600, 1000, 46, 2, "infonce", 65536)  # the critical-d search's
+    assert optimize_job_mb(1000, 46, fit, 2, "infonce") <= 1600
+    assert optimize_job_mb(1000, 46, fit + 1, 2, "infonce") > 1600
+
+
+def test_the_witness_stage_is_sized_before_any_job():
+    """k = 11's first check (n = 23, 1.35 million queries) needs 4.1 GiB."""
+    need = witness_job_mb(11, 23)
+    found = errors(need - 1, dims=[4], datasets={}, witnesses={"ks": [2, 11]})
+    assert found == [
+        f"witnesses.ks[1]: k = 11: its first check, n = 23 ({math.comb(23, 11):,} "
+        "queries), needs 4.1 GiB; k <= 10 fits"
+    ]
+    assert errors(need, dims=[4], datasets={}, witnesses={"ks": [2, 11]}) == []
+    # a cap between its first check and max_n: the job stops where it must
+    fit = witness_limit(need, 11, 512)
+    assert fit == 23 and witness_job_mb(11, 24) > need
+    assert witness_limit(24_000, 2, 512) == 512  # the default never stops early

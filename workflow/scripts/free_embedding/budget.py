@@ -1,0 +1,133 @@
+"""A config's jobs against the memory one job may have, before any job runs.
+
+The workflow learns one number, ``cap_mb``: the ``mem_mb`` resource, which is
+the machine's memory on a local run and the largest partition's on a cluster
+(README, "Memory"). Against it, :func:`config_errors` lists every job that can
+never fit, by the config key that asks for it and the size it needs, and the
+``largest_*`` functions tell each search where to stop. The sizes are
+memory.py's (no JAX here).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from .memory import (
+    MB,
+    dataset_job_mb,
+    largest_fitting,
+    optimize_job_mb,
+    qrels_job_mb,
+    size,
+    witness_job_mb,
+)
+
+
+def probe_mb(k: int, d: int, n: int, loss: str) -> int:
+    """The larger of a probe's two jobs: its qrels and its optimisation."""
+    return max(qrels_job_mb(n, k), optimize_job_mb(math.comb(n, k), n, d, k, loss))
+
+
+def largest_n(cap_mb: int, k: int, d: int, loss: str, max_n: int) -> int | None:
+    """The largest n <= max_n whose probe fits; None when not even k + 1 does."""
+    return largest_fitting(lambda n: probe_mb(k, d, n, loss) <= cap_mb, k + 1, max_n)
+
+
+def largest_d(cap_mb, queries, documents, k, loss, max_d) -> int | None:
+    """The largest d <= max_d whose optimisation of a dataset's qrels fits."""
+    return largest_fitting(
+        lambda d: optimize_job_mb(queries, documents, d, k, loss) <= cap_mb, 1, max_d
+    )
+
+
+def witness_start(k: int, max_n: int) -> int:
+    """The first n a witness search checks: 2k + 1, one more document than
+    dimensions (at most max_n)."""
+    return min(2 * k + 1, max_n)
+
+
+def witness_limit(cap_mb: int, k: int, max_n: int) -> int | None:
+    """The largest n <= max_n that a witness job of top-k can check; None
+    when not even its first n fits."""
+    return largest_fitting(
+        lambda n: witness_job_mb(k, n) <= cap_mb, witness_start(k, max_n), max_n
+    )
+
+
+def _search_errors(config, losses, cap_mb) -> list[str]:
+    errors = []
+    grid = {int(d): ns for d, ns in config["search"]["grid"].items()}
+    for (i, d), k, (name, loss) in itertools.product(
+        enumerate(config["dims"]), config["ks"], losses.items()
+    ):
+        job = f"(k = {k}, protocol {name})"
+        if d not in grid:  # a search: its smallest n must fit
+            if largest_n(cap_mb, k, d, loss, k + 1) is None:
+                need = size(probe_mb(k, d, k + 1, loss) * MB)
+                errors.append(f"dims[{i}]: d = {d} {job}: not even n = {k + 1} "
+                              f"fits ({need})")  # fmt: skip
+            continue
+        fit = largest_n(cap_mb, k, d, loss, max(grid[d]))
+        fits = f"at d = {d}, n <= {fit} fits" if fit else f"no n > {k} fits"
+        for n in sorted(n for n in grid[d] if n > (fit or 0)):
+            need = size(probe_mb(k, d, n, loss) * MB)
+            errors.append(f"search.grid.{d}: n = {n} {job} needs {need}; {fits}")
+    return errors
+
+
+def _dataset_errors(config, losses, cap_mb) -> list[str]:
+    errors = []
+    for name, spec in config["datasets"].items():
+        q, n, k = spec["queries"], spec["documents"], spec["k"]
+        need = dataset_job_mb(n, q, k, spec["attributes_per_doc"])
+        if need > cap_mb:
+            errors.append(f"datasets.{name}: making it ({n} documents x "
+                          f"{spec['attributes_per_doc']} attributes_per_doc) needs "
+                          f"{size(need * MB)}; lower them")  # fmt: skip
+        if not config["critical_d"]["enabled"]:
+            continue
+        for protocol, loss in losses.items():
+            if largest_d(cap_mb, q, n, k, loss, 1) is None:
+                need = optimize_job_mb(q, n, 1, k, loss)
+                errors.append(f"datasets.{name}: optimising its {q} queries x {n} "
+                              f"documents (protocol {protocol}) needs "
+                              f"{size(need * MB)} even at d = 1")  # fmt: skip
+    return errors
+
+
+def witness_too_big(k: int, max_n: int, cap_mb: int) -> str | None:
+    """Why a witness job of top-k cannot fit in ``cap_mb``, or None if it can."""
+    if witness_limit(cap_mb, k, max_n) is not None:
+        return None
+    n = witness_start(k, max_n)
+    fitting = [j for j in range(1, k) if witness_limit(cap_mb, j, max_n)]
+    fix = f"k <= {max(fitting)} fits" if fitting else "no k fits"
+    return (f"k = {k}: its first check, n = {n} ({math.comb(n, k):,} queries), "
+            f"needs {size(witness_job_mb(k, n) * MB)}; {fix}")  # fmt: skip
+
+
+def _witness_errors(config, cap_mb) -> list[str]:
+    w = config["witnesses"]
+    found = [(i, witness_too_big(k, w["max_n"], cap_mb)) for i, k in enumerate(w["ks"])]
+    return [f"witnesses.ks[{i}]: {why}" for i, why in found if why]
+
+
+def config_errors(config: dict, losses: dict[str, str], cap_mb: int) -> list[str]:
+    """Every job of a checked config that cannot fit in ``cap_mb``, each named
+    by its key with the size it needs. ``losses``: protocol name -> its loss."""
+    return (
+        _search_errors(config, losses, cap_mb)
+        + _dataset_errors(config, losses, cap_mb)
+        + _witness_errors(config, cap_mb)
+    )
+
+
+def refusal(errors: list[str], cap_mb: int, source: str) -> str:
+    """The message that stops a run whose jobs cannot fit."""
+    return (
+        f"nothing was run: one job may have {size(cap_mb * MB)} here ({source}), "
+        "and these need more:\n  " + "\n  ".join(errors) + "\nLower them, or run "
+        "where jobs may have more memory (README, Memory: --resources mem_mb=N, "
+        "or a cluster partition)."
+    )
