@@ -30,11 +30,11 @@ test: $(STAMP)  ## unit, CLI and workflow tests
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## engine vs per-step loop vs compute floor (prints a table)
-	$(BIN)/python workflow/scripts/benchmark_engine.py
+	$(BIN)/python tools/benchmark_engine.py
 
 lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
-	$(BIN)/ruff check workflow tests
-	$(BIN)/ruff format --check workflow tests
+	$(BIN)/ruff check workflow tools tests
+	$(BIN)/ruff format --check workflow tools tests
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakefmt --check Snakefile workflow/rules  # it runs shfmt from the venv
 	$(BIN)/snakemake --lint
 
@@ -48,18 +48,18 @@ MANYLINUX := $(foreach t,2_28 2_27 2_24 2_17 2_5,--platform manylinux_$(t)_x86_6
 
 .PHONY: gpu-wheels
 
-gpu-wheels: $(STAMP)  ## online: the wheels a GPU machine's Python lacks (workflow/scripts/gpu_wheels.txt) -> .whl/
+gpu-wheels: $(STAMP)  ## online: the wheels a GPU machine's Python lacks (tools/gpu_wheels.txt) -> .whl/
 	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: \
 	    --python-version $(GPU_PYVER) --implementation cp $(MANYLINUX) \
 	    -c requirements.lock -d $(WHEELS) \
-	    $$(sed 's/#.*//' workflow/scripts/gpu_wheels.txt | grep -v -x -e connection-pool -e '')
+	    $$(sed 's/#.*//' tools/gpu_wheels.txt | grep -v -x -e connection-pool -e '')
 	$(BIN)/python -m pip wheel --quiet --no-deps -c requirements.lock -w $(WHEELS) \
 	    connection-pool  # an sdist only: built here, pure Python
 	@echo "$$(ls $(WHEELS)/*.whl | wc -l) wheels, $$(du -cb $(WHEELS)/*.whl | tail -1 | cut -f1) bytes in $(WHEELS)/: carry it"
 
 gpu-check:  ## on a GPU node: GPU tests, benchmark, a search at d=20, the other tests -> docs/gpu-check.md
-	$(GPU_PYTHON) workflow/scripts/gpu_check.py $(GPU_CHECK_ARGS) \
+	$(GPU_PYTHON) tools/gpu_check.py $(GPU_CHECK_ARGS) \
 	    $(if $(and $(filter-out $(BIN)/python,$(GPU_PYTHON)),$(wildcard $(WHEELS)/*.whl)),--wheels $(WHEELS))
 
 images:  ## build the container images with podman or docker (containers/README.md)

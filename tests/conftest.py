@@ -7,7 +7,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "workflow", "scripts")
-sys.path.insert(0, SCRIPTS)
+TOOLS = os.path.join(ROOT, "tools")  # run by hand: benchmarks, comparisons, checks
+sys.path[:0] = [SCRIPTS, TOOLS]
 
 
 def has_gpu() -> bool:

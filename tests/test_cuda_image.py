@@ -17,9 +17,9 @@ import subprocess
 import sys
 
 import pytest
-from test_containers import JOB, podman_env, result  # noqa: F401 (a fixture)
 
 from conftest import ROOT
+from test_containers import JOB, podman_env, result  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.containers
 with open(os.path.join(ROOT, "requirements.lock")) as lock:

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import ROOT, SCRIPTS, has_gpu
+from conftest import ROOT, SCRIPTS, TOOLS, has_gpu
 from free_embedding.qrels import Qrels, save_qrels
 from free_embedding.results import load_run
 
@@ -257,7 +257,7 @@ def test_gpu_without_a_gpu_fails_fast_not_on_the_cpu(tmp_path, leaked):
 def test_gpu_check_says_plainly_that_it_needs_a_gpu(tmp_path):
     report = tmp_path / "gpu-check.md"
     done = subprocess.run(
-        [sys.executable, os.path.join(SCRIPTS, "gpu_check.py"), "--report", report],
+        [sys.executable, os.path.join(TOOLS, "gpu_check.py"), "--report", report],
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 2 and "no GPU visible to JAX" in done.stderr

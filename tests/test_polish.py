@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from conftest import SCRIPTS
+from conftest import TOOLS
 from free_embedding.polish import polish
 from free_embedding.protocol import Protocol
 
-SCRIPT = os.path.join(SCRIPTS, "polish_witness.py")
+SCRIPT = os.path.join(TOOLS, "polish_witness.py")
 
 
 def test_the_published_protocol_leaves_a_witness_it_starts_from():

@@ -7,11 +7,11 @@ and the rest (interpreter, imports, JAX start-up, qrels, writing). "cold"
 has an empty compilation cache; "warm" runs the same job again on the cache
 the first run filled (reruns, or jobs that repeat a shape).
 
-    python workflow/scripts/benchmark_startup.py [--repo ../other-checkout]
-    python workflow/scripts/benchmark_startup.py \
+    python tools/benchmark_startup.py [--repo ../other-checkout]
+    python tools/benchmark_startup.py \
         --published ../limit/code/free_embedding_experiment.py
 
-    python workflow/scripts/benchmark_startup.py --shared-process results
+    python tools/benchmark_startup.py --shared-process results
 
 --repo times another checkout's optimize.py (e.g. an older commit, for a
 before/after table). --published also times, side by side, the published
@@ -34,10 +34,11 @@ import sys
 import tempfile
 import time
 
+import _library  # workflow/scripts on sys.path
 from free_embedding.results import RUN_PATH
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT, SCRIPTS = _library.ROOT, _library.SCRIPTS
 SHAPES = [(4, 10), (6, 19), (8, 29), (12, 60)]
 
 
@@ -140,7 +141,7 @@ def timed(command: list[str], env: dict) -> tuple[float, float]:
 def shared_process(results: str) -> None:
     """The same jobs, a process each, then all of them in one process."""
     jobs = finished_jobs(results)
-    script = os.path.join(HERE, "optimize.py")
+    script = os.path.join(SCRIPTS, "optimize.py")
     rows = []
     for how in ("a process per job", "one process"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -148,7 +149,8 @@ def shared_process(results: str) -> None:
             argvs = [[*job, "--out", os.path.join(tmp, f"{i}.json")]
                      for i, job in enumerate(jobs)]  # fmt: skip
             if how == "one process":
-                code = (f"import sys; sys.path.insert(0, {HERE!r}); import optimize\n"
+                code = (f"import sys; sys.path.insert(0, {SCRIPTS!r})\n"
+                        "import optimize\n"
                         f"for argv in {argvs!r}: optimize.main(argv)")  # fmt: skip
                 wall, cpu = timed([sys.executable, "-c", code], env)
             else:

@@ -2,8 +2,8 @@
 """Start optimisation protocols from an exact float32 witness (d = 2k): do
 they keep the 100% top-k accuracy they start with?
 
-    python workflow/scripts/polish_witness.py --n 10 20 40 80
-    python workflow/scripts/polish_witness.py --n 20 --protocol \\
+    python tools/polish_witness.py --n 10 20 40 80
+    python tools/polish_witness.py --n 20 --protocol \\
         name=sigmoid loss=sigmoid learn_temperature=true schedule=warmup_cosine \\
         early_stopping=false success=margin max_steps=5000
 
@@ -21,6 +21,7 @@ import dataclasses
 import io
 import sys
 
+import _library  # noqa: F401 (workflow/scripts on sys.path)
 from free_embedding.files import check_writable, write_text_atomic
 from free_embedding.protocol import ProtocolError, from_options
 from free_embedding.witness import CONSTRUCTIONS

@@ -16,7 +16,7 @@ Table 2, each protocol's step against the published step at the same shape.
 Table 3, compile seconds of a job's program against a minimal fused loop of
 the same step (a fori_loop over it), each compiled fresh in this process.
 
-    python workflow/scripts/benchmark_engine.py [--device cpu|gpu] \\
+    python tools/benchmark_engine.py [--device cpu|gpu] \\
         [--precision default] [--large] [--json out.json]
 
 --large adds n = 300..700 (the shapes that matter on a GPU; on by default
@@ -33,6 +33,7 @@ import time
 
 import jax
 
+import _library  # noqa: F401 (workflow/scripts on sys.path)
 from free_embedding.devices import environment, resolve_device
 from free_embedding.engine import Engine
 from free_embedding.job import seed_relevance

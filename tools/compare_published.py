@@ -8,7 +8,7 @@ script intends it to be called, then this repository's fused engine and
 reference loop, and prints whether every evaluated loss and accuracy, the
 best monitored loss and the final accuracy are equal to the last bit.
 
-    python workflow/scripts/compare_published.py \\
+    python tools/compare_published.py \\
         --published ../limit/code/free_embedding_experiment.py \\
         --cases 3,8,0 3,8,1 4,9,42 4,10,42 \\
         [--reference tests/data/published_reference.json]
@@ -19,7 +19,7 @@ instruction-set features, XLA_FLAGS). tests/test_published.py compares our
 loops with that file only where the fingerprint matches, since XLA:CPU's
 last bits follow the CPU; to make the file anew for your machine:
 
-    python workflow/scripts/compare_published.py \
+    python tools/compare_published.py \
         --published ../limit/code/free_embedding_experiment.py \
         --cases 3,8,0 3,8,1 4,9,42 4,10,42 5,12,3 6,19,0 \
         --reference tests/data/published_reference.json
@@ -40,6 +40,8 @@ import argparse
 import importlib.util
 import os
 import sys
+
+import _library  # noqa: F401 (workflow/scripts on sys.path)
 
 os.environ["JAX_PLATFORMS"] = "cpu"
 
@@ -176,7 +178,7 @@ def main(argv=None) -> int:
         from free_embedding.fingerprint import fingerprint
 
         write_json_atomic(args.reference, {
-            "made_by": "workflow/scripts/compare_published.py",
+            "made_by": "tools/compare_published.py",
             "published": "google-deepmind/limit code/free_embedding_experiment.py",
             "platform": "cpu", "fingerprint": fingerprint(), "cases": reference,
         })  # fmt: skip

@@ -46,7 +46,7 @@ import tempfile
 import time
 import venv
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "workflow", "scripts")
 LAYER = os.path.join(ROOT, ".gpu-venv")
 NEEDED = {"jax": "jax", "optax": "optax", "numpy": "numpy", "pandas": "pandas",
@@ -343,7 +343,7 @@ def main(argv=None) -> int:
 
     # 2. the engine benchmark (it adds the large shapes on a GPU)
     heading = f"## Engine benchmark on the {where.upper()}"
-    bench = stage("benchmark", [sys.executable, "workflow/scripts/benchmark_engine.py",
+    bench = stage("benchmark", [sys.executable, "tools/benchmark_engine.py",
                                 "--device", where], env)  # fmt: skip
     if bench is None:
         not_run(heading)
