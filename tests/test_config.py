@@ -15,6 +15,7 @@ from free_embedding.config import (
     read_yaml,
 )
 from free_embedding.limit_data import DatasetSpec
+from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
 
@@ -50,14 +51,15 @@ def test_library_defaults_agree_with_the_schema():
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
-    """Adding a loss touches losses.py, protocol.START_TEMPERATURES, the schema
-    and a test: this one (the first and second must name the same losses)."""
+    """Adding a loss touches losses.py (its function), loss_facts.py (its facts),
+    the schema's enum and a test of it; this one checks that all three name the
+    same losses, in the same order."""
     properties = SCHEMA["properties"]["protocols"]["additionalProperties"]
     properties = properties["properties"]
     assert set(properties) == set(FIELDS) - {"name"}
     for name, allowed in CHOICES.items():
         assert tuple(properties[name]["enum"]) == allowed, name
-    assert tuple(properties["loss"]["enum"]) == tuple(LOSSES)
+    assert tuple(properties["loss"]["enum"]) == tuple(LOSS_FACTS) == tuple(LOSSES)
     assert complete({}, SCHEMA)["protocols"] == {"published": {}}
 
 

@@ -12,6 +12,7 @@ from test_config import SCHEMA_PATH, VOCAB
 
 from free_embedding.config import ConfigError, load
 from free_embedding.job import relevance_of
+from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.model import (
     Params,
@@ -24,6 +25,8 @@ from free_embedding.model import (
 )
 from free_embedding.protocol import (
     CUSTOM,
+    FIELDS,
+    LOSS_SETTINGS,
     Protocol,
     ProtocolError,
     from_options,
@@ -84,6 +87,23 @@ def test_the_schedule_warms_up_then_decays():
     assert float(schedule(525)) == pytest.approx((0.01 + 0.0001) / 2, rel=1e-4)
     assert float(schedule(1000)) == pytest.approx(0.0001)
     assert learning_rate(Protocol()) == 0.01  # published: the bare float
+
+
+@pytest.mark.parametrize("name", LOSS_FACTS)
+def test_a_losss_own_settings_mean_something_with_it_alone(name):
+    """loss_facts' ``only_with``: accepted with the losses that list the key,
+    refused with every other, naming the ones it goes with."""
+    for key in LOSS_FACTS[name].only_with:
+        assert key in FIELDS and name in LOSS_SETTINGS[key]
+        value = FIELDS[key].default
+        assert resolve("x", {"loss": name, key: value}, {}).loss == name
+        allowed = " or ".join(LOSS_SETTINGS[key])
+        for other in set(LOSS_FACTS) - set(LOSS_SETTINGS[key]):
+            with pytest.raises(ProtocolError) as error:
+                resolve("x", {"loss": other, key: value}, {})
+            assert error.value.errors == {
+                key: f"only means something with loss: {allowed}, not {other}"
+            }
 
 
 @pytest.mark.parametrize("name,start,clamped", [("infonce", 300.0, 100.0),

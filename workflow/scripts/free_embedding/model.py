@@ -15,7 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .losses import LOSSES, TEMPERATURE_RANGE, Relevance
+from .loss_facts import LOSS_FACTS
+from .losses import LOSSES, Relevance
 from .protocol import Protocol
 
 HIGHEST = jax.lax.Precision.HIGHEST
@@ -120,7 +121,7 @@ def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: st
     """One Adam update, then (as published) every row re-normalised."""
     matmul = make_matmul(p.precision, platform)
     loss = LOSSES[p.loss]
-    clamp = TEMPERATURE_RANGE.get(p.loss)
+    clamp = LOSS_FACTS[p.loss].temperature_range
 
     def loss_of(params: Params, relevance: Relevance):
         temperature = params.temperature if p.learn_temperature else p.temperature
