@@ -8,7 +8,7 @@ to print progress. On a CPU the seeds run in turn through that program; on a
 GPU it is ``vmap``ped over them, and a seed that stops is frozen by
 ``while_loop``'s own batching rule, so every seed records what it would alone.
 
-The initial draws are the published ones (``model.draw_params``) and are
+The initial draws are the published ones (``init.draw_params``) and are
 normalised inside the program at step 0, so no separate program is compiled.
 """
 
@@ -23,10 +23,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .init import draw_params
+from .init import normalized as normalized_params
 from .losses import Relevance
-from .model import Metrics, Params, draw_params, evaluate, make_optimizer, make_step
-from .model import normalized as normalized_params
+from .model import Metrics, Params, evaluate, make_step
 from .outcome import STOP_REASONS, SeedOutcome, build_outcome, meets
+from .schedules import make_optimizer
 from .settings import RunSettings
 
 RUNNING, SOLVED, EARLY_STOPPED, MAX_STEPS, DIVERGED = range(5)

@@ -23,9 +23,7 @@ from .loss_facts import LOSS_FACTS
 SCHEDULES = ("constant", "warmup_cosine")
 QUERIES = ("free", "centroid")
 SUCCESS = ("top_k", "margin")
-# default: JAX's own (float32 on a CPU, TF32 on NVIDIA Ampere and newer, as in
-# the published runs); float32, tf32, bf16: every operand of every matmul of
-# the loss and its gradient in that format, float32 accumulation, on every backend.
+# the precision of the loss's matrix products (what each means: precision.py)
 PRECISIONS = ("default", "float32", "tf32", "bf16")
 NAME = re.compile(r"[A-Za-z0-9_-]+")
 

@@ -19,9 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .losses import Relevance
-from .model import Metrics, Params, make_optimizer, make_step
+from .model import Metrics, Params, make_step
 from .outcome import SeedOutcome, build_outcome, meets
 from .protocol import Protocol
+from .schedules import make_optimizer
 from .settings import RunSettings
 
 
