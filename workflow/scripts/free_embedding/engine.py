@@ -27,11 +27,13 @@ from .init import draw_params
 from .init import normalized as normalized_params
 from .losses import Relevance
 from .model import Metrics, Params, evaluate, make_step
-from .outcome import STOP_REASONS, SeedOutcome, build_outcome, meets
+from .outcome import SeedOutcome, Stop, build_outcome, meets
 from .schedules import make_optimizer
 from .settings import RunSettings
 
-RUNNING, SOLVED, EARLY_STOPPED, MAX_STEPS, DIVERGED = range(5)
+# A seed's status in the carry: an int32, whose values outcome.Stop names.
+RUNNING, SOLVED, DIVERGED = int(Stop.RUNNING), int(Stop.SOLVED), int(Stop.DIVERGED)
+EARLY_STOPPED, MAX_STEPS = int(Stop.EARLY_STOPPED), int(Stop.MAX_STEPS)
 MAX_CURVE_POINTS = 2048  # evaluations kept in the curves (every one up to this)
 
 
@@ -295,7 +297,7 @@ class Engine:
                 build_outcome(
                     seed=seed,
                     success=self.protocol.success,
-                    stop_reason=STOP_REASONS[int(st.status)],
+                    stop_reason=Stop(int(st.status)).reason,
                     steps_run=int(st.step),
                     eval_steps=steps[kept].tolist(),
                     eval_losses=curves[kept, 0].tolist(),
