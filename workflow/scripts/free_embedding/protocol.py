@@ -7,7 +7,8 @@ positive global margin (arXiv 2605.23556), and centroid queries trained with a
 pairwise hinge loss (arXiv 2601.20844). A loss plugs in through ``losses.py``
 and its facts in ``loss_facts.py``; this module only says which settings exist
 and which combinations make sense, and imports no JAX: the Snakefile validates
-its config with it.
+its config with it. A protocol's defaults live in ``Protocol`` alone: the
+schema holds none of them.
 """
 
 from __future__ import annotations
