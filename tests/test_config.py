@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from free_embedding.config import (
     read_yaml,
 )
 from free_embedding.limit_data import DatasetSpec
+from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
 
@@ -50,15 +52,63 @@ def test_library_defaults_agree_with_the_schema():
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
-    """Adding a loss touches losses.py, protocol.START_TEMPERATURES, the schema
-    and a test: this one (the first and second must name the same losses)."""
+    """Adding a loss touches losses.py (its function), loss_facts.py (its facts),
+    the schema's enum and a test of it; this one checks that all three name the
+    same losses, in the same order."""
     properties = SCHEMA["properties"]["protocols"]["additionalProperties"]
     properties = properties["properties"]
     assert set(properties) == set(FIELDS) - {"name"}
     for name, allowed in CHOICES.items():
         assert tuple(properties[name]["enum"]) == allowed, name
-    assert tuple(properties["loss"]["enum"]) == tuple(LOSSES)
+    assert tuple(properties["loss"]["enum"]) == tuple(LOSS_FACTS) == tuple(LOSSES)
     assert complete({}, SCHEMA)["protocols"] == {"published": {}}
+
+
+PROSE_DEFAULT = re.compile(r"\(default\b|\bdefault (?:[-+.\d]|true|false|null)")
+
+
+def test_protocol_defaults_live_in_the_dataclass_alone():
+    """A protocol setting's default is Protocol's. The schema gives none under
+    protocols (it would be filled into every protocol, which would then give
+    it), nor copies one into a description; where a description marks a
+    choice as the published one, that choice is Protocol's default."""
+    properties = SCHEMA["properties"]["protocols"]["additionalProperties"]
+    published = Protocol().to_dict()
+    for key, spec in properties["properties"].items():
+        assert "default" not in spec, key
+        description = spec["description"]
+        assert not PROSE_DEFAULT.search(description), (key, description)
+        marked = re.findall(r"(\w+) \(published\)", description)
+        assert marked in ([], [published[key]]), (key, description)
+    optimizer = SCHEMA["properties"]["optimizer"]["properties"]
+    for key, spec in optimizer.items():
+        assert not PROSE_DEFAULT.search(spec["description"]), (key, spec)
+
+
+def test_the_readme_states_the_protocol_defaults():
+    """The README's Protocols table is where people read the defaults: each
+    it states is Protocol's (and each start temperature the loss's)."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    rows = {}
+    for line in readme.splitlines():
+        cells = line.split("|")
+        if line.startswith("| `") and len(cells) == 4:
+            for key in re.findall(r"`(\w+)`", cells[1]):
+                rows[key] = cells[2]
+    p = Protocol()
+    assert f"bias ({p.bias:g})" in rows["bias"]
+    assert f"margin ({p.margin:g})" in rows["margin"]
+    warmup = f"({p.start_factor:g}, {p.warmup_fraction:g}, {p.final_ratio:g};"
+    assert warmup in rows["schedule"]
+    assert f"`{p.schedule}` (published)" in rows["schedule"]
+    assert f"`{p.loss}` (published)" in rows["loss"]
+    assert f"`{p.queries}` (published)" in rows["queries"]
+    assert f"`{p.success}`: 100% top-k accuracy (published)" in rows["success"]
+    for key in ("normalize", "early_stopping"):
+        assert f"({str(getattr(p, key)).lower()}, published)" in rows[key], key
+    for loss, name in (("infonce", "InfoNCE"), ("sigmoid", "sigmoid")):
+        stated = re.search(rf"{name} \w+ by t \(start ([\d.]+)\)", rows["temperature"])
+        assert float(stated[1]) == LOSS_FACTS[loss].start_temperature, loss
 
 
 def test_a_config_of_ones_own_replaces_the_shipped_one(tmp_path):

@@ -7,8 +7,10 @@ import jax
 import numpy as np
 import pytest
 
+from free_embedding import engine
 from free_embedding.engine import Engine, delta_threshold, evaluation_count
 from free_embedding.job import relevance_of, seed_relevance
+from free_embedding.outcome import ENDED, Stop
 from free_embedding.protocol import Protocol
 from free_embedding.qrels import combinations_qrels
 from free_embedding.settings import RunSettings
@@ -57,6 +59,17 @@ def test_engine_equals_the_per_step_loop_exactly(d, n, seed, max_steps, reason):
     (fused,) = run_engine(s)
     assert fused.stop_reason == reason
     assert_same_run(fused, run_stepwise(s, seed, pairs(n)))
+
+
+def test_the_stop_states_are_named_once():
+    """The engine's int32 statuses are outcome.Stop's values, and a result
+    records each by its name: the names results hold, unchanged."""
+    for stop in Stop:
+        assert getattr(engine, stop.name) == stop.value
+    assert [stop.reason for stop in Stop] == [
+        "running", "solved", "early_stopped", "max_steps", "diverged"
+    ]  # fmt: skip
+    assert ENDED == tuple(stop.reason for stop in Stop)[1:]
 
 
 def test_small_problem_is_solved():

@@ -7,16 +7,22 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
+import jax
+import jax.numpy as jnp
 import pytest
 
 from conftest import ROOT, SCRIPTS
 from free_embedding.budget import largest_n
 from free_embedding.devices import DeviceError, check_fits, device_limit
+from free_embedding.job import relevance_of
+from free_embedding.loss_facts import LOSS_FACTS, TERMS, LossFacts
+from free_embedding.losses import LOSSES
 from free_embedding.memory import (
     DATASET_BYTES,
     HEADROOM,
     MB,
     QRELS_BYTES,
+    TRIPLE_BYTES,
     WITNESS_BYTES,
     cgroup_limit,
     cpu_job_limit,
@@ -29,6 +35,8 @@ from free_embedding.memory import (
     slurm_limit,
     witness_job_mb,
 )
+from free_embedding.protocol import Protocol
+from free_embedding.qrels import combinations_qrels
 from test_workflow import TINY, search_summary, snakemake
 
 GIB = 2**30
@@ -121,6 +129,44 @@ def test_the_estimate_counts_every_large_array():
     one = required_bytes(1, 1000, 100, 8, 2)
     assert one >= 6 * 4 * 1000 * 100 + 1000 * 100  # logits copies and the mask
     assert required_bytes(3, 1000, 100, 8, 2) > 2.9 * one - 1000 * 100 * 2
+
+
+# -- what a loss's terms span ---------------------------------------------------
+def largest_array(jaxpr) -> int:
+    """The most elements of any value a jaxpr computes, its sub-jaxprs included."""
+    sizes = [0]
+    for eqn in jaxpr.eqns:
+        sizes += [math.prod(getattr(v.aval, "shape", ())) for v in eqn.outvars]
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (tuple, list)) else (param,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    sizes.append(largest_array(inner))
+    return max(sizes)
+
+
+@pytest.mark.parametrize("loss", LOSS_FACTS)
+def test_a_losss_memory_kind_is_what_its_arrays_span(loss):
+    """memory.py sizes a job by its loss's ``terms`` (loss_facts): a loss whose
+    value or gradient makes (query, relevant, document) arrays must say
+    "triples", or its jobs are declared too small."""
+    q, r, n = 20, 3, 6  # every 3-subset of 6 documents
+    relevance = relevance_of(combinations_qrels(n, r).relevant, n)
+    p = Protocol(loss=loss)
+    value = lambda s: LOSSES[loss](s, relevance, p.temperature, p)  # noqa: E731
+    scores = jnp.zeros((q, n), jnp.float32)
+    spans = largest_array(jax.make_jaxpr(jax.value_and_grad(value))(scores).jaxpr)
+    assert q * n <= spans <= q * r * n
+    assert LOSS_FACTS[loss].terms == ("triples" if spans > q * n else "pairs")
+
+
+def test_a_loss_cannot_be_added_without_its_memory_kind():
+    """``terms`` has no default: a loss's facts without it fail at import."""
+    with pytest.raises(TypeError, match="terms"):
+        LossFacts(start_temperature=1.0)
+    with pytest.raises(ValueError, match="terms"):
+        LossFacts(terms="quads")
+    assert set(TRIPLE_BYTES) == set(TERMS)
 
 
 # -- what a local run may use ----------------------------------------------------

@@ -8,15 +8,11 @@ import pytest
 from jax import export
 
 from free_embedding.job import relevance_of
-from free_embedding.model import (
-    Params,
-    evaluate,
-    make_matmul,
-    make_optimizer,
-    make_step,
-)
+from free_embedding.model import Params, evaluate, make_step
+from free_embedding.precision import MATMUL, describe, make_matmul
 from free_embedding.protocol import PRECISIONS, Protocol
 from free_embedding.qrels import combinations_qrels
+from free_embedding.schedules import make_optimizer
 
 RELEVANCE = relevance_of(combinations_qrels(6, 2).relevant, 6)
 rng = np.random.default_rng(0)
@@ -52,6 +48,14 @@ def test_the_losss_products_carry_the_requested_precision(precision):
             assert "precision = [HIGHEST, HIGHEST]" in dot
     rounds_to_tf32 = "dense<4095> : tensor<ui32>" in lowered_step(precision)
     assert rounds_to_tf32 == (precision == "tf32")
+
+
+def test_every_precision_is_described_on_every_backend():
+    """The words a result records (precision.MATMUL) cover PRECISIONS alone."""
+    assert {precision for precision, _ in MATMUL} == set(PRECISIONS)
+    for precision in PRECISIONS:
+        assert describe(precision, "cpu") and describe(precision, "tpu")
+    assert describe("default", "cpu") == "float32 (JAX's default on a CPU)"
 
 
 def test_tf32_takes_the_tensor_cores_on_a_gpu():

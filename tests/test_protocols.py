@@ -10,25 +10,24 @@ import pandas as pd
 import pytest
 from test_config import SCHEMA_PATH, VOCAB
 
+from free_embedding import schedules
 from free_embedding.config import ConfigError, load
 from free_embedding.job import relevance_of
+from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
-from free_embedding.model import (
-    Params,
-    evaluate,
-    learning_rate,
-    make_matmul,
-    make_optimizer,
-    make_step,
-    query_vectors,
-)
+from free_embedding.model import Params, evaluate, make_step, query_vectors
+from free_embedding.precision import make_matmul
 from free_embedding.protocol import (
     CUSTOM,
+    FIELDS,
+    LOSS_SETTINGS,
+    SCHEDULES,
     Protocol,
     ProtocolError,
     from_options,
     resolve,
 )
+from free_embedding.schedules import learning_rate, make_optimizer
 
 # three queries, four documents; query 2 has a single relevant document
 SCORES = np.array([[0.9, 0.1, -0.3, 0.5], [0.2, 0.8, 0.7, -0.1], [0.0, 0.3, 0.6, 0.4]])
@@ -84,6 +83,27 @@ def test_the_schedule_warms_up_then_decays():
     assert float(schedule(525)) == pytest.approx((0.01 + 0.0001) / 2, rel=1e-4)
     assert float(schedule(1000)) == pytest.approx(0.0001)
     assert learning_rate(Protocol()) == 0.01  # published: the bare float
+
+
+def test_every_schedule_of_the_protocol_has_its_learning_rate():
+    assert tuple(schedules.SCHEDULES) == SCHEDULES
+
+
+@pytest.mark.parametrize("name", LOSS_FACTS)
+def test_a_losss_own_settings_mean_something_with_it_alone(name):
+    """loss_facts' ``only_with``: accepted with the losses that list the key,
+    refused with every other, naming the ones it goes with."""
+    for key in LOSS_FACTS[name].only_with:
+        assert key in FIELDS and name in LOSS_SETTINGS[key]
+        value = FIELDS[key].default
+        assert resolve("x", {"loss": name, key: value}, {}).loss == name
+        allowed = " or ".join(LOSS_SETTINGS[key])
+        for other in set(LOSS_FACTS) - set(LOSS_SETTINGS[key]):
+            with pytest.raises(ProtocolError) as error:
+                resolve("x", {"loss": other, key: value}, {})
+            assert error.value.errors == {
+                key: f"only means something with loss: {allowed}, not {other}"
+            }
 
 
 @pytest.mark.parametrize("name,start,clamped", [("infonce", 300.0, 100.0),

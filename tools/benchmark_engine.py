@@ -36,11 +36,14 @@ import jax
 import _library  # noqa: F401 (workflow/scripts on sys.path)
 from free_embedding.devices import environment, resolve_device
 from free_embedding.engine import Engine
+from free_embedding.init import draw_params
+from free_embedding.init import normalized as normalized_params
 from free_embedding.job import seed_relevance
 from free_embedding.losses import LOSSES
-from free_embedding.model import draw_params, make_matmul, make_optimizer, make_step
-from free_embedding.model import normalized as normalized_params
+from free_embedding.model import make_step
+from free_embedding.precision import make_matmul
 from free_embedding.protocol import PRECISIONS, Protocol
+from free_embedding.schedules import make_optimizer
 from free_embedding.settings import RunSettings
 from free_embedding.stepwise import jitted_step, run_stepwise
 

@@ -11,21 +11,11 @@ import jax
 
 from .fingerprint import fingerprint
 from .memory import bytes_per_query, cpu_job_limit, required_bytes
+from .precision import describe
 
 
 class DeviceError(RuntimeError):
     """The requested device cannot run the job."""
-
-
-# What each precision setting ran, per backend (recorded in every result).
-MATMUL = {
-    ("default", "cpu"): "float32 (JAX's default on a CPU)",
-    ("default", "gpu"): "JAX's default: TF32 on NVIDIA Ampere and newer, else float32",
-    ("default", "any"): "JAX's default for this backend",
-    ("float32", "any"): "float32 operands and accumulation",
-    ("tf32", "any"): "operands rounded to TF32, float32 accumulation",
-    ("bf16", "any"): "operands rounded to bfloat16, float32 accumulation",
-}
 
 
 def _devices(platform_name: str) -> list[jax.Device]:
@@ -140,7 +130,7 @@ def environment(
         "backend": device.platform,
         "device_kind": device.device_kind,
         "precision": precision,
-        "matmul": MATMUL.get((precision, device.platform), MATMUL[precision, "any"]),
+        "matmul": describe(precision, device.platform),
         "seed_batching": seed_batching,
         "deterministic_gpu_ops": deterministic,
         "xla_flags": bits["xla_flags"],

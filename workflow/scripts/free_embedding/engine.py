@@ -8,7 +8,7 @@ to print progress. On a CPU the seeds run in turn through that program; on a
 GPU it is ``vmap``ped over them, and a seed that stops is frozen by
 ``while_loop``'s own batching rule, so every seed records what it would alone.
 
-The initial draws are the published ones (``model.draw_params``) and are
+The initial draws are the published ones (``init.draw_params``) and are
 normalised inside the program at step 0, so no separate program is compiled.
 """
 
@@ -23,13 +23,17 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .init import draw_params
+from .init import normalized as normalized_params
 from .losses import Relevance
-from .model import Metrics, Params, draw_params, evaluate, make_optimizer, make_step
-from .model import normalized as normalized_params
-from .outcome import STOP_REASONS, SeedOutcome, build_outcome, meets
+from .model import Metrics, Params, evaluate, make_step
+from .outcome import SeedOutcome, Stop, build_outcome, meets
+from .schedules import make_optimizer
 from .settings import RunSettings
 
-RUNNING, SOLVED, EARLY_STOPPED, MAX_STEPS, DIVERGED = range(5)
+# A seed's status in the carry: an int32, whose values outcome.Stop names.
+RUNNING, SOLVED, DIVERGED = int(Stop.RUNNING), int(Stop.SOLVED), int(Stop.DIVERGED)
+EARLY_STOPPED, MAX_STEPS = int(Stop.EARLY_STOPPED), int(Stop.MAX_STEPS)
 MAX_CURVE_POINTS = 2048  # evaluations kept in the curves (every one up to this)
 
 
@@ -293,7 +297,7 @@ class Engine:
                 build_outcome(
                     seed=seed,
                     success=self.protocol.success,
-                    stop_reason=STOP_REASONS[int(st.status)],
+                    stop_reason=Stop(int(st.status)).reason,
                     steps_run=int(st.step),
                     eval_steps=steps[kept].tolist(),
                     eval_losses=curves[kept, 0].tolist(),

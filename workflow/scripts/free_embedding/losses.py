@@ -1,10 +1,10 @@
 """The losses a protocol can train with, keyed by their config name.
 
 Each takes the (Q, N) scores s = q . d, the relevance, the temperature t (a
-float, or a traced scalar when it is learned) and the protocol. Adding a loss
-means adding it here, its start temperature to ``protocol.START_TEMPERATURES``
-(which imports no JAX, so that the Snakefile and ``--help`` start fast), to
-the schema's ``loss`` enum and to a test.
+float, or a traced scalar when it is learned) and the protocol. What the
+workflow knows about a loss without JAX (its start temperature, the clamp of
+a learned one, what its terms span, the settings only it uses) is its entry
+in ``loss_facts.LOSS_FACTS``, under the same name as here.
 """
 
 from __future__ import annotations
@@ -79,7 +79,3 @@ def hinge(scores_QxN, relevance: Relevance, temperature, protocol):
 
 
 LOSSES: dict[str, Callable] = {"infonce": infonce, "sigmoid": sigmoid, "hinge": hinge}
-# A learned InfoNCE temperature stays in this range, as in the paper's code;
-# a learned sigmoid temperature is not clamped (it grows past 100 on its way
-# to a positive margin).
-TEMPERATURE_RANGE = {"infonce": (1e-4, 100.0)}

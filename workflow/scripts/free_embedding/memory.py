@@ -21,15 +21,18 @@ import resource
 from collections.abc import Callable
 from pathlib import Path
 
+from .loss_facts import LOSS_FACTS
+
 # float32 arrays of the logits' shape alive at once in a step, per seed
 # (logits, log-softmax, its gradient, softmax, scores for top-k, a spare).
 LOGIT_COPIES = 6
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-# Losses whose terms span every (query, relevant, other document) triple
-# (losses.hinge): their (Q, R, N) arrays dwarf the logits.
-TRIPLE_LOSSES = ("hinge",)
+# Bytes per seed and per (query, relevant, document) triple of a loss, beyond
+# the logit copies, by what its terms span (loss_facts.TERMS): a triple loss's
+# (Q, R, N) arrays dwarf the logits.
+TRIPLE_BYTES = {"pairs": 0, "triples": 8}
 
 
 def required_bytes(
@@ -47,7 +50,7 @@ def required_bytes(
     the parameters with Adam's two moments.
     """
     q, n, r = num_queries, num_docs, per_query
-    triples = 8 * q * r * n if loss in TRIPLE_LOSSES else 0
+    triples = TRIPLE_BYTES[LOSS_FACTS[loss].terms] * q * r * n
     per_seed = LOGIT_COPIES * 4 * q * n + triples + 3 * 4 * (q + n) * d
     shared = 2 * q * n + 2 * 4 * q * r
     return num_seeds * per_seed + shared

@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import IntEnum
 
-STOP_REASONS = ("running", "solved", "early_stopped", "max_steps", "diverged")
+
+class Stop(IntEnum):
+    """Why a seed stopped, or RUNNING while it runs: the engine's int32
+    status holds these values, and a result records ``reason``."""
+
+    RUNNING = 0
+    SOLVED = 1
+    EARLY_STOPPED = 2
+    MAX_STEPS = 3
+    DIVERGED = 4
+
+    @property
+    def reason(self) -> str:
+        return self.name.lower()
+
+
+ENDED = tuple(stop.reason for stop in Stop if stop != Stop.RUNNING)  # recorded ones
 CURVES = ("curve_steps", "curve_losses", "curve_accuracies", "curve_margins")
 SUCCESS_RULES = {
     "top_k": "100% top-k accuracy, final_accuracy 1.0",
@@ -131,8 +148,8 @@ def metrics_problem(metrics: dict, success: str, max_steps: int) -> str | None:
         metrics["steps_run"],
         metrics["solved"],
     )
-    if reason not in STOP_REASONS[1:]:
-        return f"stop_reason is {reason!r}, not one of {', '.join(STOP_REASONS[1:])}"
+    if reason not in ENDED:
+        return f"stop_reason is {reason!r}, not one of {', '.join(ENDED)}"
     if not isinstance(solved, bool):
         return f"solved is {solved!r}, not true or false"
     if not isinstance(steps, int) or not 1 <= steps <= max_steps:

@@ -4,9 +4,11 @@ the command line receive. Its defaults are the published protocol.
 The variants come from the 2026 follow-ups of the LIMIT paper: a sigmoid loss
 with a learned temperature, a warmup + cosine schedule and success by a
 positive global margin (arXiv 2605.23556), and centroid queries trained with a
-pairwise hinge loss (arXiv 2601.20844). A loss plugs in through ``losses.py``;
-this module only says which settings exist and which combinations make sense,
-and imports no JAX: the Snakefile validates its config with it.
+pairwise hinge loss (arXiv 2601.20844). A loss plugs in through ``losses.py``
+and its facts in ``loss_facts.py``; this module only says which settings exist
+and which combinations make sense, and imports no JAX: the Snakefile validates
+its config with it. A protocol's defaults live in ``Protocol`` alone: the
+schema holds none of them.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from dataclasses import dataclass
 
 import yaml
 
-# Each loss of losses.LOSSES and its start temperature (None: it has none).
-START_TEMPERATURES = {"infonce": 0.1, "sigmoid": 1.0, "hinge": None}
+from .loss_facts import LOSS_FACTS
+
 SCHEDULES = ("constant", "warmup_cosine")
 QUERIES = ("free", "centroid")
 SUCCESS = ("top_k", "margin")
-# default: JAX's own (float32 on a CPU, TF32 on NVIDIA Ampere and newer, as in
-# the published runs); float32, tf32, bf16: every operand of every matmul of
-# the loss and its gradient in that format, float32 accumulation, on every backend.
+# the precision of the loss's matrix products (what each means: precision.py)
 PRECISIONS = ("default", "float32", "tf32", "bf16")
 NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -36,10 +36,10 @@ class Protocol:
     name: str = "published"
     loss: str = "infonce"
     learning_rate: float = 0.01
-    temperature: float | None = None  # None: the loss's own start (InfoNCE 0.1)
+    temperature: float | None = None  # None: the loss's own start (loss_facts)
     learn_temperature: bool = False
-    bias: float = 0.0  # sigmoid only
-    margin: float = 0.1  # hinge only
+    bias: float = 0.0  # these two: only with a loss that lists them (loss_facts)
+    margin: float = 0.1
     schedule: str = "constant"
     warmup_fraction: float = 0.05  # warmup_cosine only
     start_factor: float = 0.1
@@ -55,8 +55,8 @@ class Protocol:
     precision: str = "default"
 
     def __post_init__(self) -> None:
-        if self.temperature is None and self.loss in START_TEMPERATURES:
-            start = START_TEMPERATURES[self.loss]
+        if self.temperature is None and self.loss in LOSS_FACTS:
+            start = LOSS_FACTS[self.loss].start_temperature
             object.__setattr__(self, "temperature", start)
         errors = protocol_errors(self)
         if errors:
@@ -79,15 +79,20 @@ class ProtocolError(ValueError):
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Protocol)}
-CHOICES = {"loss": tuple(START_TEMPERATURES), "schedule": SCHEDULES, "queries": QUERIES,
+CHOICES = {"loss": tuple(LOSS_FACTS), "schedule": SCHEDULES, "queries": QUERIES,
            "success": SUCCESS, "precision": PRECISIONS}  # fmt: skip
-# settings that mean something only with one choice of another
+
+# the settings of some losses only (loss_facts), and the losses that use each
+LOSS_SETTINGS = {
+    key: tuple(name for name, facts in LOSS_FACTS.items() if key in facts.only_with)
+    for key in dict.fromkeys(k for f in LOSS_FACTS.values() for k in f.only_with)
+}
+# settings that mean something only with some choices of another
 ONLY_WITH = {
-    "bias": ("loss", "sigmoid"),
-    "margin": ("loss", "hinge"),
-    "warmup_fraction": ("schedule", "warmup_cosine"),
-    "start_factor": ("schedule", "warmup_cosine"),
-    "final_ratio": ("schedule", "warmup_cosine"),
+    **{key: ("loss", losses) for key, losses in LOSS_SETTINGS.items()},
+    "warmup_fraction": ("schedule", ("warmup_cosine",)),
+    "start_factor": ("schedule", ("warmup_cosine",)),
+    "final_ratio": ("schedule", ("warmup_cosine",)),
 }
 LIMITS = {"max_steps": 10**9, "patience": 10**9, "eval_every": 10**9}
 
@@ -130,7 +135,8 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
         if not _is_int(value) or not 1 <= value <= limit:
             errors[name] = f"must be an integer in 1..{limit:,}, got {value!r}"
     positive = ["learning_rate", "margin", "start_factor"]
-    if START_TEMPERATURES.get(p.loss) is not None:
+    facts = LOSS_FACTS.get(p.loss)
+    if facts is not None and facts.start_temperature is not None:
         positive.append("temperature")
     for name in positive:
         value = getattr(p, name)
@@ -145,7 +151,7 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
             errors[name] = f"must be a finite number >= 0, got {value!r}"
     if not _is_number(p.warmup_fraction) or not 0 <= p.warmup_fraction < 1:
         errors["warmup_fraction"] = f"must be in [0, 1), got {p.warmup_fraction!r}"
-    if p.loss in START_TEMPERATURES and START_TEMPERATURES[p.loss] is None:
+    if facts is not None and facts.start_temperature is None:
         if p.learn_temperature:
             errors["learn_temperature"] = f"loss {p.loss} has no temperature to learn"
         if p.temperature is not None:
@@ -156,11 +162,10 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
 def unused_settings(given: dict, p: Protocol) -> dict[str, str]:
     """Settings written for a protocol that its other choices ignore."""
     errors = {}
-    for name, (key, value) in ONLY_WITH.items():
-        if name in given and getattr(p, key) != value:
-            errors[name] = (
-                f"only means something with {key}: {value}, not {getattr(p, key)}"
-            )
+    for name, (key, values) in ONLY_WITH.items():
+        if name in given and getattr(p, key) not in values:
+            errors[name] = (f"only means something with {key}: {' or '.join(values)}, "
+                            f"not {getattr(p, key)}")  # fmt: skip
     return errors
 
 

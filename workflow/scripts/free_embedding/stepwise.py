@@ -19,9 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .losses import Relevance
-from .model import Metrics, Params, make_optimizer, make_step
-from .outcome import SeedOutcome, build_outcome, meets
+from .model import Metrics, Params, make_step
+from .outcome import SeedOutcome, Stop, build_outcome, meets
 from .protocol import Protocol
+from .schedules import make_optimizer
 from .settings import RunSettings
 
 
@@ -93,7 +94,7 @@ def run_stepwise(
 
     best, bad_steps, last_loss = float("inf"), 0, float("nan")
     steps, losses, hits, margins = [], [], [], []
-    reason, steps_run = "max_steps", 0
+    reason, steps_run = Stop.MAX_STEPS.reason, 0
     for i in range(p.max_steps):
         params, opt_state, loss = step(params, opt_state, on_device)
         last_loss, steps_run = float(loss), i + 1
@@ -102,10 +103,10 @@ def run_stepwise(
         else:
             bad_steps += 1
         if not np.isfinite(last_loss):
-            reason = "diverged"
+            reason = Stop.DIVERGED.reason
             break
         if p.early_stopping and bad_steps >= p.patience:
-            reason = "early_stopped"
+            reason = Stop.EARLY_STOPPED.reason
             break
         if i % p.eval_every == 0 or i == p.max_steps - 1:
             metrics = host_metrics(params, mask_QxN, s.k)
@@ -115,7 +116,7 @@ def run_stepwise(
             margins.append(metrics.margin)
             met = meets(p.success, metrics.hits, metrics.margin, num_relevant)
             if met and stop_at_success:
-                reason = "solved"
+                reason = Stop.SOLVED.reason
                 break
     temperature = params.temperature
     return build_outcome(
