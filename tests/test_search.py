@@ -2,17 +2,17 @@
 
 import pytest
 
+from free_embedding import paper
 from free_embedding.budget import largest_n, probe_mb
+from free_embedding.config import start_n
 from free_embedding.search import (
     NeedProbe,
     Search,
     SearchDone,
     critical_n,
-    paper_cubic,
     plan_dimension_search,
     plan_search,
     replay,
-    start_n,
 )
 
 
@@ -75,7 +75,7 @@ def test_non_monotone_outcomes_are_reported():
 
 
 def test_start_follows_the_paper_fit():
-    assert start_n(4, 2, "auto") == round(paper_cubic(4)) == 7  # Table 6: 10
+    assert start_n(4, 2, "auto") == round(paper.cubic(4)) == 7  # Table 6: 10
     assert start_n(20, 2, "auto") == 120
     assert start_n(5, 2, 60) == 60 and start_n(1, 2, 1) == 3
 

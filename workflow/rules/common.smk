@@ -32,7 +32,7 @@ from free_embedding.results import (
     load_summary,
     load_witness,
 )
-from free_embedding.search import Search, replay, start_n
+from free_embedding.search import Search, replay
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
@@ -117,7 +117,7 @@ def n_search(protocol, k, d):
     fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], s["max_n"])
     return Search(
         protocol=protocol, axis="n", k=k, d=d,
-        start=start_n(d, k, s["start"]),
+        start=configuration.start_n(d, k, s["start"]),
         sweep=tuple(s["sweep"]), limit=s["max_n"],
         grid=tuple(sorted(set(grid))) if grid else None, fit_limit=fit,
     )  # fmt: skip

@@ -20,9 +20,9 @@ import re
 import jsonschema
 import yaml
 
+from . import paper
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
-from .search import start_n
 
 # YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -224,6 +224,13 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
         except ProtocolError as err:
             errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
     return errors
+
+
+def start_n(d: int, k: int, start) -> int:
+    """The first n of a critical-n search: ``search.start`` itself, or for
+    ``auto`` the paper's cubic at d; never below k + 1."""
+    guess = round(paper.cubic(d)) if start == "auto" else int(start)
+    return max(guess, k + 1)
 
 
 def _cap_errors(config: dict) -> list[str]:

@@ -18,13 +18,13 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .fit import (  # noqa: E402
     EXTRAPOLATE_D,
-    PAPER_REPORTED,
     bootstrap,
     cubic_fit,
     evaluate,
     extrapolation_refused,
 )
-from .search import PAPER_CUBIC  # noqa: E402
+from .paper import CUBIC as PAPER_CUBIC  # noqa: E402
+from .paper import REPORTED as PAPER_REPORTED  # noqa: E402
 from .tables import is_capped, measured  # noqa: E402
 
 STYLES = ["-", "--", ":", "-."]

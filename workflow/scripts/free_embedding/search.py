@@ -18,19 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PAPER_CUBIC = (-10.5322, 4.0309, 0.0520, 0.0037)  # n(d) = c0 + c1 d + c2 d^2 + c3 d^3
-
-
-def paper_cubic(d: float) -> float:
-    c0, c1, c2, c3 = PAPER_CUBIC
-    return c0 + c1 * d + c2 * d**2 + c3 * d**3
-
-
-def start_n(d: int, k: int, start) -> int:
-    """The first guess: ``start`` itself, or the paper's fit for ``auto``."""
-    guess = round(paper_cubic(d)) if start == "auto" else int(start)
-    return max(guess, k + 1)
-
 
 @dataclass(frozen=True)
 class NeedProbe:
