@@ -14,9 +14,15 @@ from free_embedding.config import (
     merge,
     read_yaml,
 )
-from free_embedding.limit_data import DatasetSpec
+from free_embedding.limit_data import PATTERNS, DatasetSpec
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
+from free_embedding.witness_settings import (
+    CONSTRUCTIONS,
+    PLACEMENT_MODES,
+    PRECISIONS,
+    WitnessSettings,
+)
 
 SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
 SCHEMA = read_yaml(SCHEMA_PATH)
@@ -47,6 +53,23 @@ def test_library_defaults_agree_with_the_schema():
     published = Protocol().to_dict()
     optimizer = defaults("optimizer")
     assert {k: published[k] for k in optimizer} == optimizer
+    witnesses = {
+        f.name: list(f.default) if isinstance(f.default, tuple) else f.default
+        for f in dataclasses.fields(WitnessSettings)
+    }
+    assert witnesses == defaults("witnesses")
+
+
+def test_the_schema_offers_the_librarys_choices():
+    """Each list of choices lives in one table of the library; the schema's
+    enums are these tables (the wildcard constraints are built from them)."""
+    properties = SCHEMA["properties"]
+    witnesses = properties["witnesses"]["properties"]
+    assert tuple(witnesses["constructions"]["items"]["enum"]) == CONSTRUCTIONS
+    assert tuple(witnesses["precisions"]["items"]["enum"]) == PRECISIONS
+    assert tuple(witnesses["placements"]["enum"]) == PLACEMENT_MODES
+    dataset = properties["datasets"]["additionalProperties"]["properties"]
+    assert tuple(dataset["pattern"]["enum"]) == PATTERNS
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
