@@ -14,7 +14,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
-from free_embedding import budget
+from free_embedding import budget, paths
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import (
     MB,
@@ -25,7 +25,6 @@ from free_embedding.memory import (
     witness_job_mb,
 )
 from free_embedding.results import (
-    RUN_PATH,
     ResultError,
     expected_parameters,
     load_run,
@@ -39,17 +38,9 @@ RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
 
 
+# Every wildcard's constraint, beside the path templates that use them.
 wildcard_constraints:
-    protocol=r"[A-Za-z0-9_-]+",
-    k=r"\d+",
-    d=r"\d+",
-    n=r"\d+",
-    settings=r"[^/]+",
-    dataset=r"[A-Za-z0-9_-]+",
-    source=r"k~\d+|dataset~[A-Za-z0-9_-]+",
-    subject=r"k~\d+/d~\d+|dataset~[A-Za-z0-9_-]+",
-    construction=r"moment|trig_moment",
-    precision=r"float64|float32|bfloat16|float16",
+    **paths.WILDCARDS,
 
 
 # The interpreter of shell rules: a conda env's or an image's own python under
@@ -155,7 +146,9 @@ D_SUMMARIES = [search.summary_path() for search in D_SEARCHES]
 
 
 def search_of(wildcards):
-    path = f"results/search/protocol~{wildcards.protocol}/{wildcards.subject}/{wildcards.settings}.json"
+    w = wildcards
+    path = paths.build(paths.SUMMARY, protocol=w.protocol, subject=w.subject,
+                       settings=w.settings)  # fmt: skip
     if path not in SEARCHES:
         raise WorkflowError(f"{path} is not a search of this config")
     return SEARCHES[path]
@@ -252,7 +245,7 @@ def incomplete_runs():
     search would otherwise read such a result and move on."""
     runs = []
     for path in marked_incomplete():
-        found = RUN_PATH.fullmatch(path)
+        found = paths.parse(paths.RUN, path)
         if found is None or not os.path.exists(path):
             continue
         for search in SEARCHES.values():
@@ -291,13 +284,13 @@ def job_group(wildcards):
 
 def job_k(wildcards):
     """Top-k of an optimisation job: k~K, or its dataset's k."""
-    kind, value = wildcards.source.split("~", 1)
+    kind, value = paths.split_source(wildcards.source)
     return int(value) if kind == "k" else DATASET_K[value]
 
 
 def job_mem_mb(wildcards):
     """Host memory of an optimisation job (memory.optimize_job_mb)."""
-    kind, value = wildcards.source.split("~", 1)
+    kind, value = paths.split_source(wildcards.source)
     n, k = int(wildcards.n), job_k(wildcards)
     queries = math.comb(n, k) if kind == "k" else dataset_spec(value)["queries"]
     loss = LOSSES[wildcards.protocol]
@@ -315,10 +308,10 @@ def job_protocol(wildcards):
 
 def qrels_of(wildcards):
     """The qrels file an optimisation job's {source} names."""
-    kind, value = wildcards.source.split("~", 1)
+    kind, value = paths.split_source(wildcards.source)
     if kind == "k":
-        return f"results/qrels/k~{value}/n~{wildcards.n}.npz"
-    return f"results/datasets/{value}/qrels.npz"
+        return paths.build(paths.QRELS, k=value, n=wildcards.n)
+    return paths.build(paths.DATASET_QRELS, dataset=value)
 
 
 def job_image(wildcards):
@@ -368,7 +361,7 @@ def witness_mem_mb(wildcards):
 
 W = config["witnesses"]
 WITNESSES = [
-    f"results/witnesses/{construction}/k~{k}/{precision}.json"
+    paths.build(paths.WITNESS, construction=construction, k=k, precision=precision)
     for construction in W["constructions"]
     for k in W["ks"]
     for precision in W["precisions"]

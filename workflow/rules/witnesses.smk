@@ -5,7 +5,7 @@
 
 rule witness:
     output:
-        result="results/witnesses/{construction}/k~{k}/{precision}.json",
+        result=paths.WITNESS,
     log:
         "logs/witnesses/{construction}/k~{k}/{precision}.log",
     conda:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import paths
+
 
 @dataclass(frozen=True)
 class NeedProbe:
@@ -184,11 +186,15 @@ class Search:
     @property
     def source(self) -> str:
         """The qrels a probe optimises: ``k~K`` or ``dataset~NAME``."""
-        return f"k~{self.k}" if self.axis == "n" else f"dataset~{self.dataset}"
+        if self.axis == "n":
+            return paths.source(k=self.k)
+        return paths.source(dataset=self.dataset)
 
     @property
     def subject(self) -> str:
-        return f"k~{self.k}/d~{self.d}" if self.axis == "n" else self.source
+        if self.axis == "n":
+            return paths.build(paths.SUBJECT_N, k=self.k, d=self.d)
+        return paths.build(paths.SUBJECT_D, dataset=self.dataset)
 
     def probe(self, x: int) -> dict:
         """The optimize job of value x: its wildcards."""
@@ -196,9 +202,7 @@ class Search:
         return {"protocol": self.protocol, "source": self.source, "d": d, "n": n}
 
     def run_path(self, x: int) -> str:
-        w = self.probe(x)
-        folder = f"results/runs/protocol~{w['protocol']}/{w['source']}"
-        return f"{folder}/d~{w['d']}/n~{w['n']}.json"
+        return paths.build(paths.RUN, **self.probe(x))
 
     def tag(self) -> str:
         """The settings as a path segment: new settings, a new summary."""
@@ -208,9 +212,8 @@ class Search:
         return f"start~{self.start}_sweep~{low}..{high}_max{self.axis}~{self.limit}"
 
     def summary_path(self) -> str:
-        return (
-            f"results/search/protocol~{self.protocol}/{self.subject}/{self.tag()}.json"
-        )
+        return paths.build(paths.SUMMARY, protocol=self.protocol,
+                           subject=self.subject, settings=self.tag())  # fmt: skip
 
     def plan(self, outcomes: dict[int, bool]) -> NeedProbe | SearchDone:
         if self.grid is not None:  # no outcome decides anything: all at once
