@@ -180,7 +180,7 @@ def test_explicit_grid_runs_exactly_those_n(tmp_path):
     )
     assert runs == ["n~4.json", "n~6.json"]
     summary = search_summary(tmp_path, 3)
-    assert summary["mode"] == "grid" and summary["settings"]["grid"] == [4, 6]
+    assert summary["strategy"] == "grid" and summary["settings"]["grid"] == [4, 6]
 
 
 def test_a_capped_search_runs_nothing_above_max_n_and_says_so(tmp_path):

@@ -103,18 +103,18 @@ if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its j
 
 
 def n_search(protocol, k, d):
-    s = config["search"]
-    grid = s["grid"].get(d) or s["grid"].get(str(d))
-    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], s["max_n"])
+    """The critical-n search of (protocol, k, d): the config's strategy,
+    capped at max_n and at the largest n whose jobs fit in memory."""
+    max_n = config["search"]["max_n"]
+    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], max_n)
     return Search(
         protocol=protocol, axis="n", k=k, d=d,
-        start=configuration.start_n(d, k, s["start"]),
-        sweep=tuple(s["sweep"]), limit=s["max_n"],
-        grid=tuple(sorted(set(grid))) if grid else None, fit_limit=fit,
+        strategy=configuration.n_strategy(config, k, d), limit=max_n, fit_limit=fit,
     )  # fmt: skip
 
 
 def d_search(protocol, dataset):
+    """The critical-d search of (protocol, dataset), capped likewise."""
     c, spec = config["critical_d"], dataset_spec(dataset)
     fit = CAP_MB and budget.largest_d(
         CAP_MB, spec["queries"], spec["documents"], spec["k"], LOSSES[protocol],
@@ -122,8 +122,8 @@ def d_search(protocol, dataset):
     )  # fmt: skip
     return Search(
         protocol=protocol, axis="d", k=spec["k"], dataset=dataset,
-        documents=spec["documents"], start=c["start"],
-        sweep=tuple(c["sweep"]), limit=c["max_d"], fit_limit=fit,
+        documents=spec["documents"], strategy=configuration.d_strategy(config),
+        limit=c["max_d"], fit_limit=fit,
     )  # fmt: skip
 
 

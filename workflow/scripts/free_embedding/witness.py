@@ -30,7 +30,7 @@ import ml_dtypes
 import numpy as np
 
 from .budget import witness_start
-from .search import plan_search, replay
+from .search import Gallop, replay
 from .witness_settings import ACCUMULATION, DEFAULTS, PRECISIONS
 
 # Each precision's numpy type (bfloat16 is ml_dtypes'; the rest numpy's own).
@@ -271,11 +271,8 @@ def critical_witness_n(
             checks[n] = check(construction, k, n, precision, placement, accumulation)
         return checks[n].holds
 
-    def plan(outcomes):
-        start = witness_start(k, max_n)
-        return plan_search(start, k + 1, outcomes, (0, 0), max_n, fit_limit)
-
-    done = replay(plan, holds)
+    gallop = Gallop(start=witness_start(k, max_n), sweep=(0, 0))
+    done = replay(lambda held: gallop.plan(held, k + 1, max_n, fit_limit), holds)
     search_n = done.critical_n
     scanned_to = min(search_n or k + 1, scan_limit)
     failing = [n for n in range(k + 1, scanned_to + 1) if not holds(n)]
