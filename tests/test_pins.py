@@ -118,7 +118,7 @@ def test_the_analysis_env_runs_its_scripts_without_jax():
     """envs/analysis.yaml has no JAX or optax: the library modules its rules'
     scripts import must not bring them in, even indirectly."""
     scripts = analysis_scripts()
-    assert "aggregate_runs.py" in scripts and "plot_figures.py" in scripts
+    assert "aggregate_runs.py" in scripts and "plot_figure.py" in scripts
     paths = [os.path.join(ROOT, "workflow", "scripts", name) for name in scripts]
     done = import_without_jax(library_modules(paths))
     assert done.returncode == 0, done.stderr[-1500:]

@@ -398,9 +398,13 @@ for _path, _was, _now in stopped_by_memory() if workflow.is_main_process else []
 
 
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
-DATASET_TABLES = (
+DATASET_RESULTS = (
     ["results/tables/retrieval.csv"]
-    + (["results/tables/critical_d.csv"] if D_SEARCHES else [])
+    + (
+        ["results/tables/critical_d.csv", "results/figures/accuracy_vs_d.png"]
+        if D_SEARCHES
+        else []
+    )
     if DATASETS
     else []
 )
