@@ -12,10 +12,10 @@ from free_embedding.search import (
     NeedProbe,
     Search,
     SearchDone,
-    critical_n,
     plan_search,
     replay,
 )
+from free_embedding.tables import critical_n
 
 
 def run_search(start, k, oracle, **kw):

@@ -140,27 +140,6 @@ def _gallop_and_bisect(start, lowest, max_n, solved):
     return critical, n_high
 
 
-def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bool]:
-    """(critical n, first failed n, monotone) over the tested n.
-
-    The critical n is the largest tested n such that every tested n up to it
-    was solved; None when the smallest tested n already failed. ``monotone``
-    is False when some larger n was solved after a failure.
-    """
-    critical, first_failed = None, None
-    for n in sorted(solved_by_n):
-        if first_failed is not None:
-            break
-        if solved_by_n[n]:
-            critical = n
-        else:
-            first_failed = n
-    monotone = first_failed is None or not any(
-        solved for n, solved in solved_by_n.items() if n > first_failed
-    )
-    return critical, first_failed, monotone
-
-
 class Strategy(typing.Protocol):
     """How a search chooses the values it runs (see the module's docstring)."""
 
