@@ -164,8 +164,8 @@ class Strategy(typing.Protocol):
 
 @dataclass(frozen=True)
 class Gallop:
-    """The published search: gallop from ``start``, bisect, then run the
-    values ``sweep`` = (low, high) around the boundary (:func:`plan_search`)."""
+    """The published search: gallop from ``start``, bisect, then run every
+    offset in ``sweep`` = (low, high) around the boundary (:func:`plan_search`)."""
 
     start: int
     sweep: tuple[int, int] = (-4, 5)
