@@ -1,7 +1,6 @@
-# Stage 5: every figure, drawn from the tables (and resources/) alone; one
-# job per figure, so they draw in parallel. Each is plotting.FIGURES[name],
-# called with the rule's inputs by name; a new figure is a function there and
-# a rule here. Local: cheap.
+# Stage 5: every figure, one job each (they draw in parallel), from tables and
+# resources/ alone: plotting.FIGURES[name] called with the inputs by name. A
+# new figure is a function there and a rule here. Local: cheap.
 
 
 rule figure_accuracy_vs_n:
