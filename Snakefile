@@ -60,4 +60,4 @@ rule all:
         known_runs(),
         incomplete_runs(),
         DATASET_MANIFESTS,
-        DATASET_TABLES,
+        DATASET_RESULTS,

@@ -10,15 +10,24 @@ from conftest import ROOT
 from free_embedding.config import (
     ConfigError,
     complete,
+    d_strategy,
     from_command_line,
     load,
     merge,
+    n_strategy,
     read_yaml,
 )
-from free_embedding.limit_data import DatasetSpec
+from free_embedding.limit_data import PATTERNS, DatasetSpec
 from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
+from free_embedding.search import STRATEGIES, Gallop, Grid
+from free_embedding.witness_settings import (
+    CONSTRUCTIONS,
+    PLACEMENT_MODES,
+    PRECISIONS,
+    WitnessSettings,
+)
 
 SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
 SCHEMA = read_yaml(SCHEMA_PATH)
@@ -49,6 +58,39 @@ def test_library_defaults_agree_with_the_schema():
     published = Protocol().to_dict()
     optimizer = defaults("optimizer")
     assert {k: published[k] for k in optimizer} == optimizer
+    witnesses = {
+        f.name: list(f.default) if isinstance(f.default, tuple) else f.default
+        for f in dataclasses.fields(WitnessSettings)
+    }
+    assert witnesses == defaults("witnesses")
+
+
+def test_the_schema_offers_the_librarys_choices():
+    """Each list of choices lives in one table of the library; the schema's
+    enums are these tables (the wildcard constraints are built from them)."""
+    properties = SCHEMA["properties"]
+    witnesses = properties["witnesses"]["properties"]
+    assert tuple(witnesses["constructions"]["items"]["enum"]) == CONSTRUCTIONS
+    assert tuple(witnesses["precisions"]["items"]["enum"]) == PRECISIONS
+    assert tuple(witnesses["placements"]["enum"]) == PLACEMENT_MODES
+    dataset = properties["datasets"]["additionalProperties"]["properties"]
+    assert tuple(dataset["pattern"]["enum"]) == PATTERNS
+    assert tuple(properties["search"]["properties"]["strategy"]["enum"]) == tuple(
+        STRATEGIES
+    )
+
+
+def test_the_config_chooses_each_searchs_strategy():
+    """search.strategy names the strategy; a d with a grid runs its grid
+    under either; the critical-d search gallops."""
+    config = load({"dims": [4, 5], "search": {"grid": {5: [9, 7]}, "sweep": [-1, 1]}},
+                  SCHEMA_PATH, None, VOCAB)  # fmt: skip
+    assert n_strategy(config, 2, 4) == Gallop(start=7, sweep=(-1, 1))  # auto: cubic
+    assert n_strategy(config, 2, 5) == Grid((7, 9))
+    assert d_strategy(config) == Gallop(start=8, sweep=(-2, 3))
+    config = load({"dims": [5], "search": {"strategy": "grid", "grid": {5: [6]}}},
+                  SCHEMA_PATH, None, VOCAB)  # fmt: skip
+    assert n_strategy(config, 2, 5) == Grid((6,))
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
@@ -232,6 +274,9 @@ EXPERIMENT = [
     ({"critical_d": {"start": 50, "max_d": 4}},
      "critical_d.start: 50 is above critical_d.max_d (4); lower critical_d.start "
      "to 4 or less, or raise critical_d.max_d to 50 or more"),
+    ({"dims": [4, 5, 6], "search": {"strategy": "grid", "grid": {5: [6, 7]}}},
+     "search.strategy: grid runs only the n of search.grid, which lists none for "
+     "d = 4, 6; give each a grid, or use strategy gallop"),
 ]  # fmt: skip
 
 

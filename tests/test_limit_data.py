@@ -12,7 +12,7 @@ from free_embedding.beir import read_jsonl, write_dataset
 from free_embedding.limit_data import DatasetSpec, dense_size, generate, load_vocabulary
 from free_embedding.qrels import load_qrels
 from free_embedding.retrieval import bm25_recall
-from free_embedding.search import SearchDone, plan_dimension_search
+from free_embedding.search import Gallop, Search, SearchDone
 
 VOCAB = load_vocabulary(os.path.join(ROOT, "resources", "vocab"))
 
@@ -158,12 +158,13 @@ def test_bm25_recall_on_a_generated_dataset(tmp_path):
 
 @pytest.mark.parametrize("start", [1, 8, 12, 40, 300])
 def test_dimension_search_finds_the_smallest_solving_d(start):
+    search = Search(protocol="published", axis="d", k=2, dataset="limit-small",
+                    documents=46, strategy=Gallop(start, (-2, 3)),
+                    limit=1024)  # fmt: skip
     outcomes, order = {}, []
-    while not isinstance(
-        step := plan_dimension_search(start, outcomes, (-2, 3), 1024), SearchDone
-    ):
+    while not isinstance(step := search.plan(outcomes), SearchDone):
         order.append(step.n)
         outcomes[step.n] = step.n >= 12
-    assert step.upper_n == 12 and step.critical_n == 11
+    assert step.upper_n == 12 and step.critical_n == 11 and search.found(step) == 12
     assert set(range(9, 15)) <= set(step.probed) | set(step.sweep)
     assert len(order) == len(set(order)) and len(order) <= 2 * math.log2(300) + 10

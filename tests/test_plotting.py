@@ -13,7 +13,6 @@ from free_embedding.tables import (
     critical_d_table,
     critical_n_table,
     dimension_runs_table,
-    per_seed_values,
     runs_table,
 )
 
@@ -117,7 +116,7 @@ def test_extrapolation_fits_measured_rows_only(tmp_path):
         docs += [doc(d, n, {0: n <= target}) for n in range(target - 1, target + 2)]
     docs += [doc(16, n, {0: True}) for n in range(10, 13)]  # capped far too low
     runs, critical = tables(tmp_path, docs)
-    fig = plotting.extrapolation(critical, per_seed_values(runs), [])
+    fig = plotting.extrapolation(critical, runs, [])
     points, labels = capped_markers(fig)
     assert points == {(16.0, 12.0)} and labels == [CAPPED]
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
@@ -200,3 +199,31 @@ def test_no_solved_d_is_said_in_the_axes(tmp_path):
     fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
     texts = [text.get_text() for text in fig.axes[0].texts]
     assert "no d solved any n tested" in texts
+
+
+def test_every_figure_is_drawn_in_figures_smk_from_its_tables():
+    """One place for figures: each of plotting.FIGURES has its rule in
+    figures.smk, whose inputs are the function's tables by name, and a
+    caption; no other rule file makes a figure."""
+    import glob
+    import inspect
+    import re
+
+    rules = os.path.join(ROOT, "workflow", "rules")
+    text = open(os.path.join(rules, "figures.smk")).read()
+    blocks = dict(re.findall(r"\nrule (figure_\w+):\n(.*?)(?=\n\n\nrule |\Z)", text,
+                             re.S))  # fmt: skip
+    assert set(blocks) == {f"figure_{name}" for name in plotting.FIGURES}
+    for name, draw in plotting.FIGURES.items():
+        block = blocks[f"figure_{name}"]
+        inputs = re.search(r"input:\n(.*?)\n    output:", block, re.S)[1]
+        tables = set(inspect.signature(draw).parameters) - {"paths", "dpi"}
+        assert set(re.findall(r"^\s+(\w+)=", inputs, re.M)) == tables, name
+        assert f'"results/figures/{name}.png"' in block
+        assert os.path.exists(os.path.join(ROOT, "workflow", "report", f"{name}.rst"))
+    for path in glob.glob(os.path.join(rules, "*.smk")):
+        if path.endswith("figures.smk"):
+            continue
+        for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
+            output = re.search(r"\n    output:\n(.*?)\n    \w+:", block, re.S)
+            assert not output or "results/figures/" not in output[1], path

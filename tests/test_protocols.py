@@ -222,7 +222,7 @@ def test_bad_protocols_fail_before_any_job_naming_the_key(protocols, message):
 
 @pytest.mark.workflow
 def test_changing_one_protocol_reruns_its_jobs_only(tmp_path):
-    from test_workflow import TINY, planned_jobs, snakemake
+    from test_workflow import N_FIGURES, TINY, planned_jobs, snakemake
 
     fast = {"loss": "sigmoid", "learn_temperature": True, "early_stopping": False,
             "success": "margin", "max_steps": 300}  # fmt: skip
@@ -234,7 +234,7 @@ def test_changing_one_protocol_reruns_its_jobs_only(tmp_path):
     assert (tmp_path / "results/runs/protocol~fast/k~2/d~3/n~5.json").exists()
     changed = {"protocols": {"fast": {"learning_rate": 0.02}}}
     assert planned_jobs(tmp_path, changed) == {
-        "optimize": 2, "search": 1, "aggregate": 1, "figures": 1, "all": 1
+        "optimize": 2, "search": 1, "aggregate": 1, **N_FIGURES, "all": 1
     }  # fmt: skip
     out = snakemake(tmp_path, "-n", "--configfile", str(tmp_path / "config.yaml"),
                     str(tmp_path / "override.yaml")).stdout  # fmt: skip

@@ -2,18 +2,20 @@
 
 import pytest
 
+from free_embedding import paper
 from free_embedding.budget import largest_n, probe_mb
+from free_embedding.config import start_n
 from free_embedding.search import (
+    STRATEGIES,
+    Gallop,
+    Grid,
     NeedProbe,
     Search,
     SearchDone,
-    critical_n,
-    paper_cubic,
-    plan_dimension_search,
     plan_search,
     replay,
-    start_n,
 )
+from free_embedding.tables import critical_n
 
 
 def run_search(start, k, oracle, **kw):
@@ -75,7 +77,7 @@ def test_non_monotone_outcomes_are_reported():
 
 
 def test_start_follows_the_paper_fit():
-    assert start_n(4, 2, "auto") == round(paper_cubic(4)) == 7  # Table 6: 10
+    assert start_n(4, 2, "auto") == round(paper.cubic(4)) == 7  # Table 6: 10
     assert start_n(20, 2, "auto") == 120
     assert start_n(5, 2, 60) == 60 and start_n(1, 2, 1) == 3
 
@@ -109,23 +111,26 @@ def test_a_search_with_a_small_memory_limit_is_capped_in_its_summary():
     d = 64: the summary records where memory stopped the search."""
     fit = largest_n(1600, 2, 64, "infonce", 100_000)
     assert 3 < fit < 1423 and probe_mb(2, 64, fit + 1, "infonce") > 1600
-    search = Search(protocol="published", axis="n", k=2, d=64, start=1423,
-                    sweep=(-1, 1), fit_limit=fit)  # fmt: skip
+    search = Search(protocol="published", axis="n", k=2, d=64,
+                    strategy=Gallop(1423, (-1, 1)), fit_limit=fit)  # fmt: skip
     done = replay(search.plan, lambda n: True)
     assert max(search.values(done)) == fit
     summary = search.summary(done)
     assert summary["capped_by_memory"] and summary["memory_limit"] == fit
     assert summary["critical_n"] == fit
-    unbounded = Search(protocol="published", axis="n", k=2, d=64, start=20)
+    unbounded = Search(protocol="published", axis="n", k=2, d=64, strategy=Gallop(20))
     assert not unbounded.summary(replay(unbounded.plan, lambda n: n < 30))[
         "capped_by_memory"
     ]
 
 
 def test_a_dimension_search_stops_at_the_largest_d_that_fits():
-    done = plan_dimension_search(8, {8: False, 9: False, 11: False, 12: False}, (0, 0),
-                                 1024, fit_limit=12)  # fmt: skip
+    search = Search(protocol="published", axis="d", k=2, dataset="x", documents=46,
+                    strategy=Gallop(8, (0, 0)), limit=1024, fit_limit=12)  # fmt: skip
+    done = search.plan({8: False, 9: False, 11: False, 12: False})
     assert done.capped_by_memory and done.upper_n is None  # no critical d found
+    summary = search.summary(done)
+    assert summary["critical_d"] is None and summary["memory_limit"] == 12
 
 
 @pytest.mark.parametrize("boundary", [12, 38, 40, 1000])
@@ -143,3 +148,46 @@ def test_a_first_guess_above_max_n_is_refused():
         plan_search(12, 3, {}, max_n=10)
     with pytest.raises(ValueError, match="first guess n = 6 is above max_n = 5"):
         plan_search(3, 6, {}, max_n=5)  # lowest (k + 1) above the cap
+
+
+# -- strategies: one interface, planned and replayed without Snakemake ---------
+def test_each_strategy_has_its_name_in_the_table():
+    assert STRATEGIES == {"gallop": Gallop, "grid": Grid}
+
+
+@pytest.mark.parametrize("strategy", [Gallop(10, (-1, 1)), Grid((13, 9, 9, 20))])
+def test_every_strategy_is_planned_and_replayed_the_same_way(strategy):
+    """A search over n and one over d of the same boundary, through the one
+    interface; the summary records the strategy by name with its settings."""
+    over_n = Search(protocol="p", axis="n", k=2, d=5, strategy=strategy, limit=40)
+    done = replay(over_n.plan, lambda n: n <= 14)
+    summary = over_n.summary(done)
+    assert summary["strategy"] == strategy.name
+    assert summary["runs"] == [over_n.run_path(n) for n in over_n.values(done)]
+    over_d = Search(protocol="p", axis="d", k=2, dataset="x", documents=46,
+                    strategy=strategy, limit=40)  # fmt: skip
+    done_d = replay(over_d.plan, lambda d: d >= 15)
+    assert over_d.values(done_d) == over_n.values(done)
+    if strategy.finds_boundary:
+        assert summary["critical_n"] == 14
+        assert over_d.summary(done_d)["critical_d"] == 15
+        assert summary["settings"] == {"start": 10, "sweep": [-1, 1], "limit": 40}
+    else:  # a grid runs its values, whatever they give, and finds no boundary
+        assert over_n.values(done) == [9, 13, 20] and "critical_n" not in summary
+        assert summary["settings"] == {"grid": [9, 13, 20]}
+
+
+def test_a_strategys_settings_name_its_summary():
+    """The summary paths that finished searches already have."""
+    gallop = Search(protocol="published", axis="n", k=2, d=5, strategy=Gallop(11))
+    assert gallop.summary_path() == (
+        "results/search/protocol~published/k~2/d~5/start~11_sweep~-4..5_maxn~100000.json"
+    )
+    grid = Search(protocol="published", axis="n", k=2, d=3, strategy=Grid((6, 4)))
+    assert grid.tag() == "grid~4-6"
+    d = Search(protocol="published", axis="d", k=2, dataset="limit-small",
+               documents=46, strategy=Gallop(8, (-2, 3)), limit=1024)  # fmt: skip
+    assert d.summary_path() == (
+        "results/search/protocol~published/dataset~limit-small/"
+        "start~8_sweep~-2..3_maxd~1024.json"
+    )

@@ -8,13 +8,13 @@ import pytest
 
 from free_embedding.fit import (
     EXTRAPOLATE_D,
-    PAPER_REPORTED,
     cubic_fit,
     evaluate,
     extrapolation_refused,
     fit_table,
 )
-from free_embedding.search import PAPER_CUBIC
+from free_embedding.paper import CUBIC as PAPER_CUBIC
+from free_embedding.paper import REPORTED as PAPER_REPORTED
 from free_embedding.tables import (
     critical_d_table,
     critical_n_table,

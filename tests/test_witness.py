@@ -20,6 +20,7 @@ from free_embedding.witness import (
     documents_at,
     queries_at,
 )
+from free_embedding.witness_settings import CONSTRUCTIONS, DEFAULTS, PRECISIONS
 
 
 @pytest.fixture(autouse=True)
@@ -212,10 +213,23 @@ def test_the_search_agrees_with_checking_every_n():
 
 
 def test_every_placement_is_built():
+    assert tuple(PLACEMENTS) == CONSTRUCTIONS
     for construction, placements in PLACEMENTS.items():
         for placement in placements:
             assert check(construction, 2, 6, "float64", placement).holds, placement
     assert witness.ACCUMULATION["bfloat16"] == "float32"
+    assert tuple(witness.DTYPES) == PRECISIONS
+
+
+def test_the_witness_command_defaults_to_the_configs_defaults():
+    """By hand, witness.py checks what `snakemake witnesses` checks by default
+    (it used to cap at 1024 and scan to 256, the config at 512 and 128)."""
+    import witness as command  # workflow/scripts/witness.py (conftest: on sys.path)
+
+    words = "--construction moment --k 2 --precision float32 --out x.json"
+    args = command.parse_args(words.split())
+    got = (args.placements, args.max_n, args.scan_limit)
+    assert got == (DEFAULTS.placements, DEFAULTS.max_n, DEFAULTS.scan_limit)
 
 
 # -- the workflow stage ---------------------------------------------------------

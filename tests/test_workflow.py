@@ -26,6 +26,11 @@ TINY = {
     "search": {"sweep": [-1, 1]},
     "datasets": {},
 }
+# The figures of the critical-n tables: one job each (figures.smk).
+N_FIGURES = {
+    f"figure_{name}": 1
+    for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation", "protocols_vs_d")
+}
 
 
 def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
@@ -129,12 +134,12 @@ def test_nothing_changed_means_nothing_to_do(tiny_run):
 
 
 def test_figure_setting_reruns_only_the_figures(tiny_run):
-    assert planned_jobs(tiny_run, {"figures": {"dpi": 90}}) == {"figures": 1, "all": 1}
+    assert planned_jobs(tiny_run, {"figures": {"dpi": 90}}) == {**N_FIGURES, "all": 1}
 
 
 def test_new_dimension_runs_only_its_own_jobs(tiny_run):
     dry = planned_jobs(tiny_run, {"dims": [3, 4, 5]})
-    assert set(dry) <= {"qrels", "optimize", "search", "aggregate", "figures", "all"}
+    assert set(dry) <= {"qrels", "optimize", "search", "aggregate", *N_FIGURES, "all"}
     assert dry["optimize"] >= 1 and dry["aggregate"] == 1
     configs = [str(tiny_run / "config.yaml"), str(tiny_run / "override.yaml")]
     out = snakemake(tiny_run, "-n", "--configfile", *configs).stdout
@@ -180,7 +185,7 @@ def test_explicit_grid_runs_exactly_those_n(tmp_path):
     )
     assert runs == ["n~4.json", "n~6.json"]
     summary = search_summary(tmp_path, 3)
-    assert summary["mode"] == "grid" and summary["settings"]["grid"] == [4, 6]
+    assert summary["strategy"] == "grid" and summary["settings"]["grid"] == [4, 6]
 
 
 def test_a_capped_search_runs_nothing_above_max_n_and_says_so(tmp_path):

@@ -35,7 +35,7 @@ import tempfile
 import time
 
 import _library  # workflow/scripts on sys.path
-from free_embedding.results import RUN_PATH
+from free_embedding import paths
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT, SCRIPTS = _library.ROOT, _library.SCRIPTS
@@ -86,7 +86,7 @@ def against_published(published: str) -> None:
     )
     theirs = time.perf_counter() - started
     print(f"\nd=6 n=19 seed 42, whole processes: published optimiser {theirs:.1f} s")
-    run_file = "results/runs/protocol~published/k~2/d~6/n~19.json"
+    run_file = paths.build(paths.RUN, protocol="published", source="k~2", d=6, n=19)
     for what, targets in [("its result file", [run_file]), ("the whole workflow", [])]:
         ours = snakemake_seconds(targets)
         print(f"  snakemake, {what}: {ours:.1f} s, {theirs / ours:.1f}x faster")
@@ -108,20 +108,21 @@ def snakemake_seconds(targets: list[str]) -> float:
 
 def finished_jobs(results: str) -> list[list[str]]:
     """optimize.py arguments of each published-protocol run under ``results``."""
-    jobs = []
-    runs = os.path.join(results, "runs", "protocol~published")
-    for path in sorted(glob.glob(os.path.join(runs, "*", "d~*", "n~*.json"))):
-        match = RUN_PATH.fullmatch(path)
+    jobs, top = [], os.path.dirname(os.path.abspath(results))
+    runs = paths.RUN.format(protocol="published", source="*", d="*", n="*")
+    for path in sorted(glob.glob(os.path.join(top, runs))):
+        match = paths.parse(paths.RUN, path)
         if match is None:
             continue
-        kind, value = match["source"].split("~", 1)
+        kind, value = paths.split_source(match["source"])
         if kind == "dataset":
-            data = ["--qrels", os.path.join(results, "datasets", value, "qrels.npz")]
+            qrels = paths.build(paths.DATASET_QRELS, dataset=value)
+            data = ["--qrels", os.path.join(top, qrels)]
         else:
             data = ["--n", match["n"], "--k", value]
         jobs.append(["--d", match["d"], *data, "--seeds", "42", "--device", "cpu"])
     if not jobs:
-        raise SystemExit(f"--shared-process: no published runs under {runs}")
+        raise SystemExit(f"--shared-process: no published runs at {top}/{runs}")
     return jobs
 
 

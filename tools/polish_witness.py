@@ -24,7 +24,7 @@ import sys
 import _library  # noqa: F401 (workflow/scripts on sys.path)
 from free_embedding.files import check_writable, write_text_atomic
 from free_embedding.protocol import ProtocolError, from_options
-from free_embedding.witness import CONSTRUCTIONS
+from free_embedding.witness_settings import CONSTRUCTIONS
 
 
 def parse_args(argv=None):

@@ -1,5 +1,6 @@
-# Stage 4: tables over all jobs (local: cheap). Every result is checked against
-# what its path and the config say it is before a table is built from it.
+# Stage 4: tables over all jobs (local: cheap); figures.smk draws from them.
+# Every result is checked against what its path and the config say it is
+# before a table is built from it.
 
 
 rule aggregate:
@@ -47,12 +48,7 @@ rule critical_d:
             caption="../report/critical_d.rst",
             category="Datasets",
         ),
-        figure_png=report(
-            "results/figures/accuracy_vs_d.png",
-            caption="../report/accuracy_vs_d.rst",
-            category="Datasets",
-        ),
-        figure_pdf="results/figures/accuracy_vs_d.pdf",
+        runs="results/tables/dimension_runs.csv",
     log:
         "logs/critical_d.log",
     localrule: True
@@ -65,6 +61,5 @@ rule critical_d:
         seeds=config["seeds"],
         dataset_k=DATASET_K,
         specs={name: dataset_spec(name) for name in DATASETS},
-        dpi=config["figures"]["dpi"],
     script:
         "../scripts/aggregate_dimensions.py"

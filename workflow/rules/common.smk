@@ -14,7 +14,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
-from free_embedding import budget
+from free_embedding import budget, paths
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import (
     MB,
@@ -25,31 +25,22 @@ from free_embedding.memory import (
     witness_job_mb,
 )
 from free_embedding.results import (
-    RUN_PATH,
     ResultError,
     expected_parameters,
     load_run,
     load_summary,
     load_witness,
 )
-from free_embedding.search import Search, replay, start_n
+from free_embedding.search import Search, replay
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
 ENVS = os.path.join(workflow.basedir, "envs")
 
 
+# Every wildcard's constraint, beside the path templates that use them.
 wildcard_constraints:
-    protocol=r"[A-Za-z0-9_-]+",
-    k=r"\d+",
-    d=r"\d+",
-    n=r"\d+",
-    settings=r"[^/]+",
-    dataset=r"[A-Za-z0-9_-]+",
-    source=r"k~\d+|dataset~[A-Za-z0-9_-]+",
-    subject=r"k~\d+/d~\d+|dataset~[A-Za-z0-9_-]+",
-    construction=r"moment|trig_moment",
-    precision=r"float64|float32|bfloat16|float16",
+    **paths.WILDCARDS,
 
 
 # The interpreter of shell rules: a conda env's or an image's own python under
@@ -112,18 +103,18 @@ if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its j
 
 
 def n_search(protocol, k, d):
-    s = config["search"]
-    grid = s["grid"].get(d) or s["grid"].get(str(d))
-    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], s["max_n"])
+    """The critical-n search of (protocol, k, d): the config's strategy,
+    capped at max_n and at the largest n whose jobs fit in memory."""
+    max_n = config["search"]["max_n"]
+    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], max_n)
     return Search(
         protocol=protocol, axis="n", k=k, d=d,
-        start=start_n(d, k, s["start"]),
-        sweep=tuple(s["sweep"]), limit=s["max_n"],
-        grid=tuple(sorted(set(grid))) if grid else None, fit_limit=fit,
+        strategy=configuration.n_strategy(config, k, d), limit=max_n, fit_limit=fit,
     )  # fmt: skip
 
 
 def d_search(protocol, dataset):
+    """The critical-d search of (protocol, dataset), capped likewise."""
     c, spec = config["critical_d"], dataset_spec(dataset)
     fit = CAP_MB and budget.largest_d(
         CAP_MB, spec["queries"], spec["documents"], spec["k"], LOSSES[protocol],
@@ -131,8 +122,8 @@ def d_search(protocol, dataset):
     )  # fmt: skip
     return Search(
         protocol=protocol, axis="d", k=spec["k"], dataset=dataset,
-        documents=spec["documents"], start=c["start"],
-        sweep=tuple(c["sweep"]), limit=c["max_d"], fit_limit=fit,
+        documents=spec["documents"], strategy=configuration.d_strategy(config),
+        limit=c["max_d"], fit_limit=fit,
     )  # fmt: skip
 
 
@@ -155,7 +146,9 @@ D_SUMMARIES = [search.summary_path() for search in D_SEARCHES]
 
 
 def search_of(wildcards):
-    path = f"results/search/protocol~{wildcards.protocol}/{wildcards.subject}/{wildcards.settings}.json"
+    w = wildcards
+    path = paths.build(paths.SUMMARY, protocol=w.protocol, subject=w.subject,
+                       settings=w.settings)  # fmt: skip
     if path not in SEARCHES:
         raise WorkflowError(f"{path} is not a search of this config")
     return SEARCHES[path]
@@ -252,7 +245,7 @@ def incomplete_runs():
     search would otherwise read such a result and move on."""
     runs = []
     for path in marked_incomplete():
-        found = RUN_PATH.fullmatch(path)
+        found = paths.parse(paths.RUN, path)
         if found is None or not os.path.exists(path):
             continue
         for search in SEARCHES.values():
@@ -291,13 +284,13 @@ def job_group(wildcards):
 
 def job_k(wildcards):
     """Top-k of an optimisation job: k~K, or its dataset's k."""
-    kind, value = wildcards.source.split("~", 1)
+    kind, value = paths.split_source(wildcards.source)
     return int(value) if kind == "k" else DATASET_K[value]
 
 
 def job_mem_mb(wildcards):
     """Host memory of an optimisation job (memory.optimize_job_mb)."""
-    kind, value = wildcards.source.split("~", 1)
+    kind, value = paths.split_source(wildcards.source)
     n, k = int(wildcards.n), job_k(wildcards)
     queries = math.comb(n, k) if kind == "k" else dataset_spec(value)["queries"]
     loss = LOSSES[wildcards.protocol]
@@ -315,10 +308,10 @@ def job_protocol(wildcards):
 
 def qrels_of(wildcards):
     """The qrels file an optimisation job's {source} names."""
-    kind, value = wildcards.source.split("~", 1)
+    kind, value = paths.split_source(wildcards.source)
     if kind == "k":
-        return f"results/qrels/k~{value}/n~{wildcards.n}.npz"
-    return f"results/datasets/{value}/qrels.npz"
+        return paths.build(paths.QRELS, k=value, n=wildcards.n)
+    return paths.build(paths.DATASET_QRELS, dataset=value)
 
 
 def job_image(wildcards):
@@ -368,7 +361,7 @@ def witness_mem_mb(wildcards):
 
 W = config["witnesses"]
 WITNESSES = [
-    f"results/witnesses/{construction}/k~{k}/{precision}.json"
+    paths.build(paths.WITNESS, construction=construction, k=k, precision=precision)
     for construction in W["constructions"]
     for k in W["ks"]
     for precision in W["precisions"]
@@ -405,9 +398,13 @@ for _path, _was, _now in stopped_by_memory() if workflow.is_main_process else []
 
 
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
-DATASET_TABLES = (
+DATASET_RESULTS = (
     ["results/tables/retrieval.csv"]
-    + (["results/tables/critical_d.csv"] if D_SEARCHES else [])
+    + (
+        ["results/tables/critical_d.csv", "results/figures/accuracy_vs_d.png"]
+        if D_SEARCHES
+        else []
+    )
     if DATASETS
     else []
 )

@@ -3,8 +3,8 @@
 
 rule qrels:
     output:
-        qrels="results/qrels/k~{k}/n~{n}.npz",
-        manifest="results/qrels/k~{k}/n~{n}.json",
+        qrels=paths.QRELS,
+        manifest=paths.QRELS_MANIFEST,
     log:
         "logs/qrels/k~{k}/n~{n}.log",
     group:
@@ -35,7 +35,7 @@ rule limit_dataset:
         queries="results/datasets/{dataset}/queries.jsonl",
         qrels_jsonl="results/datasets/{dataset}/qrels.jsonl",
         qrels_tsv="results/datasets/{dataset}/qrels/test.tsv",
-        qrels="results/datasets/{dataset}/qrels.npz",
+        qrels=paths.DATASET_QRELS,
         manifest="results/datasets/{dataset}/manifest.json",
     log:
         "logs/datasets/{dataset}.log",

@@ -9,7 +9,7 @@ checkpoint optimize:
     input:
         qrels=qrels_of,
     output:
-        run="results/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.json",
+        run=paths.RUN,
     log:
         "logs/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.log",
     benchmark:

@@ -7,7 +7,7 @@ rule search:
     input:
         runs=search_runs,
     output:
-        summary="results/search/protocol~{protocol}/{subject}/{settings}.json",
+        summary=paths.SUMMARY,
     log:
         "logs/search/protocol~{protocol}/{subject}/{settings}.log",
     localrule: True

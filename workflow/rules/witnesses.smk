@@ -1,11 +1,11 @@
 # Stage 7 (its own target: snakemake witnesses): exact witnesses at d = 2k and
-# the largest n each float precision still represents, beside the critical n
-# that the optimisers reach.
+# the largest n each float precision still represents; figures.smk sets them
+# beside the critical n that the optimisers reach (limits_vs_d).
 
 
 rule witness:
     output:
-        result="results/witnesses/{construction}/k~{k}/{precision}.json",
+        result=paths.WITNESS,
     log:
         "logs/witnesses/{construction}/k~{k}/{precision}.log",
     conda:
@@ -38,8 +38,6 @@ rule witness:
 rule witness_table:
     input:
         witnesses=WITNESSES,
-        critical="results/tables/critical_n.csv",
-        paper=f"{RESOURCES}/paper_table6.csv",
     output:
         table=report(
             "results/tables/witness.csv",
@@ -47,12 +45,6 @@ rule witness_table:
             category="Witnesses",
         ),
         placements="results/tables/witness_placements.csv",
-        figure_png=report(
-            "results/figures/limits_vs_d.png",
-            caption="../report/limits_vs_d.rst",
-            category="Witnesses",
-        ),
-        figure_pdf="results/figures/limits_vs_d.pdf",
     log:
         "logs/witness_table.log",
     localrule: True
@@ -60,8 +52,6 @@ rule witness_table:
         "../../envs/analysis.yaml"
     container:
         config["containers"]["cpu"]
-    params:
-        dpi=config["figures"]["dpi"],
     script:
         "../scripts/aggregate_witnesses.py"
 

@@ -1,10 +1,10 @@
-"""Snakemake script: dimension-search summaries -> critical_d.csv and the figure."""
+"""Snakemake script: dimension-search summaries -> critical_d.csv and
+dimension_runs.csv (what accuracy_vs_d draws)."""
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-from free_embedding import plotting  # noqa: E402
 from free_embedding.results import expected_parameters, load_run, load_summary  # noqa: E402
 from free_embedding.tables import critical_d_table, dimension_runs_table  # noqa: E402
 
@@ -21,6 +21,5 @@ for path in sm.input.summaries:
     searches.append((summary, runs))
 critical = critical_d_table(searches)
 critical.to_csv(sm.output.table, index=False)
-figure = [sm.output.figure_png, sm.output.figure_pdf]
-plotting.accuracy_vs_d(dimension_runs_table(searches), critical, figure, sm.params.dpi)
+dimension_runs_table(searches).to_csv(sm.output.runs, index=False)
 print(critical.to_string(index=False), file=sys.stderr)

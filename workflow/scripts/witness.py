@@ -18,7 +18,13 @@ import time
 from free_embedding.budget import witness_limit, witness_too_big
 from free_embedding.files import write_json_atomic
 from free_embedding.memory import MB, cpu_job_limit, size
-from free_embedding.witness import CONSTRUCTIONS, DTYPES
+from free_embedding.witness_settings import (
+    ACCUMULATION,
+    CONSTRUCTIONS,
+    DEFAULTS,
+    PLACEMENT_MODES,
+    PRECISIONS,
+)
 
 
 def parse_args(argv=None):
@@ -28,16 +34,17 @@ def parse_args(argv=None):
     p.add_argument("--construction", required=True, choices=CONSTRUCTIONS)
     p.add_argument("--k", type=int, required=True, help="top-k size (k >= 1)")
     p.add_argument("--d", type=int, help="dimension; the constructions need d = 2k")
-    p.add_argument("--precision", required=True, choices=list(DTYPES))
+    p.add_argument("--precision", required=True, choices=PRECISIONS)
     p.add_argument(
         "--placements",
-        choices=("all", "best"),
-        default="all",
-        help="every placement, or the best known one (default: all)",
+        choices=PLACEMENT_MODES,
+        default=DEFAULTS.placements,
+        help="every placement, or the best known one (default: %(default)s)",
     )
-    p.add_argument("--max-n", type=int, default=1024, help="the cap (default: 1024)")
-    p.add_argument("--scan-limit", type=int, default=256,
-                   help="check every n up to this (default: 256)")  # fmt: skip
+    p.add_argument("--max-n", type=int, default=DEFAULTS.max_n,
+                   help="the cap (default: %(default)s)")  # fmt: skip
+    p.add_argument("--scan-limit", type=int, default=DEFAULTS.scan_limit,
+                   help="check every n up to this (default: %(default)s)")  # fmt: skip
     p.add_argument("--memory-mb", type=int, help="memory the job may use; the "
                    "search stops at the largest n that fits (default: what this "
                    "process may use)")  # fmt: skip
@@ -69,7 +76,7 @@ def main(argv=None) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # float64 witnesses need it
-    from free_embedding.witness import ACCUMULATION, PLACEMENTS, critical_witness_n
+    from free_embedding.witness import PLACEMENTS, critical_witness_n
 
     placements = PLACEMENTS[args.construction]
     placements = placements[:1] if args.placements == "best" else placements

@@ -20,9 +20,10 @@ import re
 import jsonschema
 import yaml
 
+from . import paper
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
-from .search import start_n
+from .search import Gallop, Grid, Strategy
 
 # YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -205,6 +206,14 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
                 f"search.grid.{d}: every n must be greater than k "
                 f"(ks: {config['ks']}), got {small}"
             )
+    if config["search"]["strategy"] == "grid":
+        bare = [d for d in config["dims"] if grid_of(config["search"], d) is None]
+        if bare:
+            errors.append(
+                f"search.strategy: grid runs only the n of search.grid, which lists "
+                f"none for d = {', '.join(map(str, bare))}; give each a grid, or "
+                "use strategy gallop"
+            )
     w = config["witnesses"]
     small = [k for k in w["ks"] if k >= w["max_n"]]
     if small:
@@ -226,6 +235,13 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
     return errors
 
 
+def start_n(d: int, k: int, start) -> int:
+    """The first n of a critical-n search: ``search.start`` itself, or for
+    ``auto`` the paper's cubic at d; never below k + 1."""
+    guess = round(paper.cubic(d)) if start == "auto" else int(start)
+    return max(guess, k + 1)
+
+
 def _cap_errors(config: dict) -> list[str]:
     """A search that starts above its cap could only report the cap: refused."""
     errors = []
@@ -236,8 +252,7 @@ def _cap_errors(config: dict) -> list[str]:
             f"search.max_n: {max_n} leaves no n to search for k = {k} "
             f"(every n must exceed k); raise search.max_n above {k}"
         )
-    grid = s["grid"]
-    searched = [d for d in config["dims"] if d not in grid and str(d) not in grid]
+    searched = [d for d in config["dims"] if grid_of(s, d) is None]
     over = {}  # d -> its first guess, where some k leaves room below the cap
     for d in searched:
         for k in (k for k in config["ks"] if k + 1 <= max_n):
@@ -263,6 +278,30 @@ def _cap_errors(config: dict) -> list[str]:
             f"less, or raise critical_d.max_d to {c['start']} or more"
         )
     return errors
+
+
+def grid_of(search: dict, d: int) -> list[int] | None:
+    """The n that the config's ``search`` settings list for d, if any."""
+    grid = search["grid"]
+    return grid.get(d, grid.get(str(d)))
+
+
+def n_strategy(config: dict, k: int, d: int) -> Strategy:
+    """How the critical n of (k, d) is searched: the n that search.grid lists
+    for d, under either strategy; else search.strategy's way."""
+    s = config["search"]
+    grid = grid_of(s, d)
+    if grid is not None:
+        return Grid(tuple(grid))
+    if s["strategy"] == "gallop":
+        return Gallop(start=start_n(d, k, s["start"]), sweep=tuple(s["sweep"]))
+    raise ValueError(f"search.strategy {s['strategy']}: no way to search d = {d}")
+
+
+def d_strategy(config: dict) -> Strategy:
+    """How the critical d of each dataset is searched: a gallop."""
+    c = config["critical_d"]
+    return Gallop(start=c["start"], sweep=tuple(c["sweep"]))
 
 
 def protocols(config: dict) -> dict[str, Protocol]:

@@ -13,13 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
 
-from .search import PAPER_CUBIC
+from . import paper
 from .tables import is_capped, measured
 
 EXTRAPOLATE_D = (512, 768, 1024, 3072, 4096)
-# The paper's own extrapolations of its fit (Section 4 of arXiv:2508.21038).
-PAPER_REPORTED = {512: 500_000, 768: 1_700_000, 1024: 4_000_000,
-                  3072: 107_000_000, 4096: 250_000_000}  # fmt: skip
 MIN_POINTS = 5  # dimensions needed before extrapolating
 MIN_SPAN = 3.0  # and d_max / d_min at least this
 BAND = (5, 95)  # percentiles of the bootstrap band
@@ -111,10 +108,10 @@ def fit_table(critical: pd.DataFrame, per_seed: dict) -> pd.DataFrame:
             row["note"] = "; ".join(filter(None, [row["note"], excluded]))
         rows.append(row)
     rows.append(
-        _row("paper_fit", "published", 2, range(4, 46), PAPER_CUBIC, None, None)
+        _row("paper_fit", "published", 2, range(4, 46), paper.CUBIC, None, None)
     )
     rows.append({"source": "paper_reported", "protocol": "published", "k": 2,
-                 **{f"n_at_d{d}": n for d, n in PAPER_REPORTED.items()}})  # fmt: skip
+                 **{f"n_at_d{d}": n for d, n in paper.REPORTED.items()}})  # fmt: skip
     return pd.DataFrame(rows).astype({"points": "Int64"})
 
 

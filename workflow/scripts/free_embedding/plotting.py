@@ -18,14 +18,14 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .fit import (  # noqa: E402
     EXTRAPOLATE_D,
-    PAPER_REPORTED,
     bootstrap,
     cubic_fit,
     evaluate,
     extrapolation_refused,
 )
-from .search import PAPER_CUBIC  # noqa: E402
-from .tables import is_capped, measured  # noqa: E402
+from .paper import CUBIC as PAPER_CUBIC  # noqa: E402
+from .paper import REPORTED as PAPER_REPORTED  # noqa: E402
+from .tables import is_capped, measured, per_seed_values  # noqa: E402
 
 STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "D", "P", "X", "h", "*"]  # no triangles: they mark lower bounds
@@ -162,11 +162,13 @@ def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> plt.Figure:
     return fig
 
 
-def extrapolation(critical, per_seed, paths, dpi=150) -> plt.Figure:
+def extrapolation(critical, runs, paths, dpi=150) -> plt.Figure:
     """The paper's fit to d = 4096 and ours where the measured dimensions
-    allow it, with a bootstrap band; otherwise the reason there is none.
-    A capped search's value is drawn as a lower bound and not fitted."""
+    allow it, with a bootstrap band over the seeds in ``runs``; otherwise the
+    reason there is none. A capped search's value is drawn as a lower bound
+    and not fitted."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    per_seed = per_seed_values(runs)
     grid = np.geomspace(4, 4096, 200)
     ax.plot(
         grid, evaluate(PAPER_CUBIC, grid), color="grey", ls=":", label="paper cubic fit"
@@ -301,3 +303,12 @@ def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> plt.Figure:
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
     return fig
+
+
+# Every figure by its file's name: figures.smk has a rule for each, whose
+# inputs are the function's table arguments by name.
+FIGURES = {
+    figure.__name__: figure
+    for figure in (accuracy_vs_n, critical_n_vs_d, extrapolation, protocols_vs_d,
+                   accuracy_vs_d, limits_vs_d)
+}  # fmt: skip

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import TYPE_CHECKING
 
+from . import paths
 from .outcome import SUCCESS_RULES, SeedOutcome, metrics_problem
 from .qrels import combinations_source, dataset_source
 
@@ -191,23 +191,17 @@ def load_run(path: str, expected: dict | None = None) -> dict:
     return document
 
 
-RUN_PATH = re.compile(
-    r"(?:.*/)?results/runs/protocol~(?P<protocol>[A-Za-z0-9_-]+)/"
-    r"(?P<source>k~\d+|dataset~[A-Za-z0-9_-]+)/d~(?P<d>\d+)/n~(?P<n>\d+)\.json"
-)
-
-
 def expected_parameters(path: str, protocols: dict, seeds, dataset_k: dict) -> dict:
     """What the result at ``path`` must hold: the job its path names, under
     the config's ``protocols`` (name -> Protocol or its dict) and seeds."""
-    match = RUN_PATH.fullmatch(path)
+    match = paths.parse(paths.RUN, path)
     if not match:
         raise ResultError(f"{path}: not a result path of this workflow")
     name, source = match["protocol"], match["source"]
     d, n = int(match["d"]), int(match["n"])
     if name not in protocols:
         raise ResultError(f"{path}: protocol {name!r} is not in the config")
-    kind, value = source.split("~", 1)
+    kind, value = paths.split_source(source)
     if kind == "k":
         k, qrels = int(value), combinations_source(n, int(value))
     elif value in dataset_k:
@@ -220,12 +214,6 @@ def expected_parameters(path: str, protocols: dict, seeds, dataset_k: dict) -> d
             "qrels": qrels}  # fmt: skip
 
 
-SUMMARY_PATH = re.compile(
-    r"(?:.*/)?results/search/protocol~(?P<protocol>[A-Za-z0-9_-]+)/"
-    r"(?P<subject>k~\d+/d~\d+|dataset~[A-Za-z0-9_-]+)/[^/]+\.json"
-)
-
-
 def load_summary(path: str) -> dict:
     """Read a search summary, checked against its path: its protocol, its
     subject, and runs that all belong to that protocol and subject."""
@@ -233,7 +221,7 @@ def load_summary(path: str) -> dict:
     try:
         with open(path) as handle:
             summary = json.load(handle)
-        match = SUMMARY_PATH.fullmatch(path)
+        match = paths.parse(paths.SUMMARY, path)
         protocol, subject, runs = (
             summary["protocol"],
             summary["subject"],
@@ -245,11 +233,11 @@ def load_summary(path: str) -> dict:
         raise ResultError(f"{path}: records protocol {protocol!r} and {subject!r}, "
                           f"not what its path says; {fix}")  # fmt: skip
     for run in runs:
-        found = RUN_PATH.fullmatch(run)
+        found = paths.parse(paths.RUN, run)
         if (
             not found
             or found["protocol"] != protocol
-            or subject not in (found["source"], f"{found['source']}/d~{found['d']}")
+            or not paths.of_subject(subject, found)
         ):
             raise ResultError(
                 f"{path}: lists {run}, which is not of this search; {fix}"
@@ -257,10 +245,6 @@ def load_summary(path: str) -> dict:
     return summary
 
 
-WITNESS_PATH = re.compile(
-    r"(?:.*/)?results/witnesses/(?P<construction>\w+)/k~(?P<k>\d+)/"
-    r"(?P<precision>\w+)\.json"
-)
 WITNESS_FIELDS = ("construction", "k", "d", "precision", "accumulation", "max_n_cap",
                   "placements", "best")  # fmt: skip
 
@@ -279,7 +263,7 @@ def load_witness(path: str) -> dict:
         lacks = ", ".join(missing) or "its best placement"
         raise ResultError(f"{path}: lacks {lacks}; {fix}")
     held = (result["construction"], result["k"], result["precision"])
-    match = WITNESS_PATH.fullmatch(path)
+    match = paths.parse(paths.WITNESS, path)
     if match and held != (match["construction"], int(match["k"]), match["precision"]):
         raise ResultError(
             f"{path}: holds {held[0]}, k={held[1]}, {held[2]}, not what its path "

@@ -1,50 +1,55 @@
-"""The critical-n search, as a pure function of the outcomes known so far.
+"""Searches, as pure functions of the outcomes known so far.
 
-The published search gallops from a first guess until it has a solved n below
-an unsolved one, binary-searches the boundary, then sweeps a neighbourhood of
-it. :func:`plan_search` replays that algorithm against the outcomes already
-known and stops at the first n it has not seen: that n is the next job. A
-workflow can therefore run the search as ordinary jobs (Snakemake checkpoints)
-and restart it at any point; the sweep's n are returned together, so they run
-in parallel.
+A search runs optimisation jobs along one axis until it knows what it is
+after: the critical n of a (k, d), or the critical d of a dataset. Which
+values it runs is its *strategy*, a value with one interface::
 
-A search may also be bounded by memory (``fit_limit``: the largest n whose jobs
-fit what one job may have). It then plans no probe beyond it: the gallop stops
-there, the sweep is cut there, and the result says when that stopped it.
+    strategy.plan(holds, lowest, limit, fit_limit) -> NeedProbe | SearchDone
+
+``plan`` replays the strategy against the outcomes known so far (``holds``:
+value -> true below the boundary sought, false above) and stops at the first
+value it has not seen: that value is the next job. :func:`replay` drives a
+plan one probe at a time, so a workflow runs any strategy as ordinary jobs
+(Snakemake checkpoints) and can restart it at any point. The strategies
+(``STRATEGIES``, the config's ``search.strategy``):
+
+- ``gallop``, the published search: from a first guess, gallop until a value
+  that holds lies below one that does not, bisect that boundary, then sweep a
+  neighbourhood of it. The sweep's values come back together, so they run in
+  parallel;
+- ``grid``: the values given, all at once; no outcome decides anything.
+
+No strategy plans a value above ``limit`` (max_n, max_d) or above
+``fit_limit``, the largest value whose jobs fit what one job may have; a
+search that memory stopped says so. :class:`Search` applies a strategy to one
+subject: which jobs it runs, where their results live, what it found.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
-PAPER_CUBIC = (-10.5322, 4.0309, 0.0520, 0.0037)  # n(d) = c0 + c1 d + c2 d^2 + c3 d^3
-
-
-def paper_cubic(d: float) -> float:
-    c0, c1, c2, c3 = PAPER_CUBIC
-    return c0 + c1 * d + c2 * d**2 + c3 * d**3
-
-
-def start_n(d: int, k: int, start) -> int:
-    """The first guess: ``start`` itself, or the paper's fit for ``auto``."""
-    guess = round(paper_cubic(d)) if start == "auto" else int(start)
-    return max(guess, k + 1)
+from . import paths
 
 
 @dataclass(frozen=True)
 class NeedProbe:
-    """The search cannot go on without the outcome at ``n``."""
+    """The search cannot go on without the outcome at ``n`` (a value of its
+    axis: an n, or a d)."""
 
     n: int
 
 
 @dataclass(frozen=True)
 class SearchDone:
-    """The boundary found, and every n the search and sweep ran."""
+    """The boundary found, and every value the search and sweep ran (named
+    for the search over n; over d, ``upper_n`` is the critical d)."""
 
-    critical_n: int | None
-    upper_n: int | None  # the smallest unsolved n seen above the boundary
+    critical_n: int | None  # the largest value that holds below the boundary
+    upper_n: int | None  # the smallest value above it that does not hold
     probed: tuple[int, ...]  # n evaluated during gallop and binary search
     sweep: tuple[int, ...]  # n of the final neighbourhood sweep
     capped_by_memory: bool = False  # the gallop reached fit_limit; beyond, no fit
@@ -63,10 +68,11 @@ def plan_search(
     max_n: int = 100_000,
     fit_limit: int | None = None,
 ) -> NeedProbe | SearchDone:
-    """The next n to evaluate, or the finished search.
+    """The gallop strategy's plan: the next n to evaluate, or the finished
+    search.
 
-    ``outcomes`` maps each evaluated n to whether any seed solved it (assumed
-    true below some boundary, false above). ``lowest`` is the smallest n
+    ``outcomes`` maps each evaluated n to whether it holds (any seed solved
+    it; assumed true below some boundary, false above). ``lowest`` is the smallest n
     considered (k + 1 for the critical n). No n above ``max_n`` is ever
     planned: galloping up stops there and the sweep is cut there, so a search
     that solves ``max_n`` has found a lower bound, not a boundary
@@ -134,74 +140,107 @@ def _gallop_and_bisect(start, lowest, max_n, solved):
     return critical, n_high
 
 
-def plan_dimension_search(
-    start: int,
-    solved_by_d: dict[int, bool],
-    sweep: tuple[int, int],
-    max_d: int,
-    fit_limit: int | None = None,
-) -> NeedProbe | SearchDone:
-    """The search for the smallest d at which some seed solves a qrels matrix.
+class Strategy(typing.Protocol):
+    """How a search chooses the values it runs (see the module's docstring)."""
 
-    Solvability grows with d, so this is the critical-n search on "unsolved":
-    the boundary it finds is the largest unsolved d, and ``upper_n`` of the
-    result, the smallest solved d above it, is the critical d.
-    """
-    unsolved = {d: not solved for d, solved in solved_by_d.items()}
-    return plan_search(max(start, 1), 1, unsolved, sweep, max_d, fit_limit)
+    name: ClassVar[str]  # its name in the config and the summary
+    finds_boundary: ClassVar[bool]  # whether outcomes decide what it runs
+
+    def plan(
+        self, holds: dict[int, bool], lowest: int, limit: int, fit_limit: int | None
+    ) -> NeedProbe | SearchDone:
+        """The next value to run, or the finished search: no value below
+        ``lowest`` or above ``limit`` and ``fit_limit``."""
+        ...
+
+    def tag(self, axis: str, limit: int) -> str:
+        """Its settings as a path segment: new settings, a new summary."""
+        ...
+
+    def settings(self, limit: int) -> dict:
+        """Its settings, as the summary records them."""
+        ...
 
 
-def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bool]:
-    """(critical n, first failed n, monotone) over the tested n.
+@dataclass(frozen=True)
+class Gallop:
+    """The published search: gallop from ``start``, bisect, then run every
+    offset in ``sweep`` = (low, high) around the boundary (:func:`plan_search`)."""
 
-    The critical n is the largest tested n such that every tested n up to it
-    was solved; None when the smallest tested n already failed. ``monotone``
-    is False when some larger n was solved after a failure.
-    """
-    critical, first_failed = None, None
-    for n in sorted(solved_by_n):
-        if first_failed is not None:
-            break
-        if solved_by_n[n]:
-            critical = n
-        else:
-            first_failed = n
-    monotone = first_failed is None or not any(
-        solved for n, solved in solved_by_n.items() if n > first_failed
-    )
-    return critical, first_failed, monotone
+    start: int
+    sweep: tuple[int, int] = (-4, 5)
+    name: ClassVar[str] = "gallop"
+    finds_boundary: ClassVar[bool] = True
+
+    def plan(self, holds, lowest, limit, fit_limit=None):
+        return plan_search(self.start, lowest, holds, self.sweep, limit, fit_limit)
+
+    def tag(self, axis, limit):
+        low, high = self.sweep
+        return f"start~{self.start}_sweep~{low}..{high}_max{axis}~{limit}"
+
+    def settings(self, limit):
+        return {"start": self.start, "sweep": list(self.sweep), "limit": limit}
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Exactly ``values``, all at once. A grid is not capped: the config
+    refuses a value whose jobs cannot fit (budget.config_errors)."""
+
+    values: tuple[int, ...]
+    name: ClassVar[str] = "grid"
+    finds_boundary: ClassVar[bool] = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", tuple(sorted(set(self.values))))
+
+    def plan(self, holds, lowest, limit, fit_limit=None):
+        return SearchDone(None, None, self.values, ())
+
+    def tag(self, axis, limit):
+        return "grid~" + "-".join(map(str, self.values))
+
+    def settings(self, limit):
+        return {"grid": list(self.values)}
+
+
+STRATEGIES = {strategy.name: strategy for strategy in (Gallop, Grid)}
 
 
 @dataclass(frozen=True)
 class Search:
-    """One adaptive search, over n or over d, as the workflow runs it.
+    """One search of the workflow: a strategy applied along one axis.
 
-    Over n: the critical n of (protocol, k, d), the qrels being every k-subset
-    of n documents. Over d: the critical d of a dataset's qrels (``documents``
-    fixed). ``grid`` replaces the search by those values. Each probe is one
-    optimisation job, whose result lives at ``run_path(x)``.
+    ``axis`` "n": the critical n of (protocol, k, d), the qrels every k-subset
+    of n documents; solved below the boundary. ``axis`` "d": the critical d
+    of a dataset's qrels (``documents`` fixed); solved from the boundary up,
+    so the strategy sees "unsolved". Each value is one optimisation job, whose
+    result lives at ``run_path(x)``.
     """
 
     protocol: str
     axis: str  # "n" or "d"
     k: int
-    d: int | None = None  # fixed for a search over n
-    dataset: str | None = None  # for a search over d
-    documents: int | None = None
-    start: int = 1
-    sweep: tuple[int, int] = (-4, 5)
+    strategy: Strategy
+    d: int | None = None  # fixed, in a search over n
+    dataset: str | None = None  # the qrels of a search over d
+    documents: int | None = None  # and their n
     limit: int = 100_000  # max_n or max_d
-    grid: tuple[int, ...] | None = None
     fit_limit: int | None = None  # the largest value whose jobs fit in memory
 
     @property
     def source(self) -> str:
         """The qrels a probe optimises: ``k~K`` or ``dataset~NAME``."""
-        return f"k~{self.k}" if self.axis == "n" else f"dataset~{self.dataset}"
+        if self.axis == "n":
+            return paths.source(k=self.k)
+        return paths.source(dataset=self.dataset)
 
     @property
     def subject(self) -> str:
-        return f"k~{self.k}/d~{self.d}" if self.axis == "n" else self.source
+        if self.axis == "n":
+            return paths.build(paths.SUBJECT_N, k=self.k, d=self.d)
+        return paths.build(paths.SUBJECT_D, dataset=self.dataset)
 
     def probe(self, x: int) -> dict:
         """The optimize job of value x: its wildcards."""
@@ -209,31 +248,26 @@ class Search:
         return {"protocol": self.protocol, "source": self.source, "d": d, "n": n}
 
     def run_path(self, x: int) -> str:
-        w = self.probe(x)
-        folder = f"results/runs/protocol~{w['protocol']}/{w['source']}"
-        return f"{folder}/d~{w['d']}/n~{w['n']}.json"
+        return paths.build(paths.RUN, **self.probe(x))
 
     def tag(self) -> str:
-        """The settings as a path segment: new settings, a new summary."""
-        if self.grid is not None:
-            return "grid~" + "-".join(map(str, self.grid))
-        low, high = self.sweep
-        return f"start~{self.start}_sweep~{low}..{high}_max{self.axis}~{self.limit}"
+        return self.strategy.tag(self.axis, self.limit)
 
     def summary_path(self) -> str:
-        return (
-            f"results/search/protocol~{self.protocol}/{self.subject}/{self.tag()}.json"
-        )
+        return paths.build(paths.SUMMARY, protocol=self.protocol,
+                           subject=self.subject, settings=self.tag())  # fmt: skip
 
-    def plan(self, outcomes: dict[int, bool]) -> NeedProbe | SearchDone:
-        if self.grid is not None:  # no outcome decides anything: all at once
-            return SearchDone(None, None, tuple(self.grid), ())
+    def plan(self, solved: dict[int, bool]) -> NeedProbe | SearchDone:
+        """The strategy against ``solved`` (value -> some seed solved it)."""
         if self.axis == "n":
-            return plan_search(self.start, self.k + 1, outcomes, self.sweep,
-                               self.limit, self.fit_limit)  # fmt: skip
-        return plan_dimension_search(
-            self.start, outcomes, self.sweep, self.limit, self.fit_limit
-        )
+            return self.strategy.plan(solved, self.k + 1, self.limit, self.fit_limit)
+        unsolved = {d: not outcome for d, outcome in solved.items()}
+        return self.strategy.plan(unsolved, 1, self.limit, self.fit_limit)
+
+    def found(self, done: SearchDone) -> int | None:
+        """The critical value: the largest n solved below the first failure;
+        the smallest d solved above the last failure."""
+        return done.critical_n if self.axis == "n" else done.upper_n
 
     def values(self, done: SearchDone) -> list[int]:
         """Every value the search ran, in order."""
@@ -241,24 +275,19 @@ class Search:
 
     def summary(self, done: SearchDone) -> dict:
         """What the search ran and found (the published search's boundary)."""
-        found = (
-            {"mode": "grid"}
-            if self.grid is not None
-            else {
-                "mode": "search",
-                f"critical_{self.axis}": done.critical_n
-                if self.axis == "n"
-                else done.upper_n,
+        found = {}
+        if self.strategy.finds_boundary:
+            found = {
+                f"critical_{self.axis}": self.found(done),
                 "boundary": [done.critical_n, done.upper_n],
                 # the largest value that fitted in memory, where that stopped it
                 "capped_by_memory": done.capped_by_memory,
                 "memory_limit": self.fit_limit if done.capped_by_memory else None,
             }
-        )
         return {
             "protocol": self.protocol, "axis": self.axis, "subject": self.subject,
-            "settings": {"start": self.start, "sweep": list(self.sweep),
-                         "limit": self.limit, "grid": self.grid and list(self.grid)},
+            "strategy": self.strategy.name,
+            "settings": self.strategy.settings(self.limit),
             **found, "probed": list(done.probed), "sweep_values": list(done.sweep),
             "runs": [self.run_path(x) for x in self.values(done)],
         }  # fmt: skip

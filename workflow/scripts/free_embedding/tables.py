@@ -5,12 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .search import critical_n
-
 RUN_COLUMNS = [
     "protocol", "k", "d", "n", "seed", "num_queries", "solved", "max_accuracy",
     "final_accuracy", "final_margin", "steps_run", "stop_reason", "seconds",
 ]  # fmt: skip
+
+
+def critical_n(solved_by_n: dict[int, bool]) -> tuple[int | None, int | None, bool]:
+    """(critical n, first failed n, monotone) over the tested n.
+
+    The critical n is the largest tested n such that every tested n up to it
+    was solved; None when the smallest tested n already failed. ``monotone``
+    is False when some larger n was solved after a failure.
+    """
+    critical, first_failed = None, None
+    for n in sorted(solved_by_n):
+        if first_failed is not None:
+            break
+        if solved_by_n[n]:
+            critical = n
+        else:
+            first_failed = n
+    monotone = first_failed is None or not any(
+        solved for n, solved in solved_by_n.items() if n > first_failed
+    )
+    return critical, first_failed, monotone
 
 
 def runs_table(documents: list[dict]) -> pd.DataFrame:

@@ -30,14 +30,11 @@ import ml_dtypes
 import numpy as np
 
 from .budget import witness_start
-from .search import plan_search, replay
+from .search import Gallop, replay
+from .witness_settings import ACCUMULATION, DEFAULTS, PRECISIONS
 
-CONSTRUCTIONS = ("moment", "trig_moment")
-DTYPES = {"float64": np.float64, "float32": np.float32,
-          "bfloat16": ml_dtypes.bfloat16, "float16": np.float16}  # fmt: skip
-# As an index computes scores: 16-bit vectors accumulate in float32.
-ACCUMULATION = {"float64": "float64", "float32": "float32",
-                "bfloat16": "float32", "float16": "float32"}  # fmt: skip
+# Each precision's numpy type (bfloat16 is ml_dtypes'; the rest numpy's own).
+DTYPES = {name: np.dtype(getattr(ml_dtypes, name, name)) for name in PRECISIONS}
 CHUNK = 1 << 22  # scores per device call
 
 
@@ -261,7 +258,7 @@ class WitnessLimit:
 
 
 def critical_witness_n(
-    construction, k, precision, placement, max_n, scan_limit=256,
+    construction, k, precision, placement, max_n, scan_limit=DEFAULTS.scan_limit,
     accumulation=None, fit_limit=None,
 ) -> WitnessLimit:  # fmt: skip
     """Gallop from 2k+1 and bisect (like the critical-n search), capped at
@@ -274,11 +271,8 @@ def critical_witness_n(
             checks[n] = check(construction, k, n, precision, placement, accumulation)
         return checks[n].holds
 
-    def plan(outcomes):
-        start = witness_start(k, max_n)
-        return plan_search(start, k + 1, outcomes, (0, 0), max_n, fit_limit)
-
-    done = replay(plan, holds)
+    gallop = Gallop(start=witness_start(k, max_n), sweep=(0, 0))
+    done = replay(lambda held: gallop.plan(held, k + 1, max_n, fit_limit), holds)
     search_n = done.critical_n
     scanned_to = min(search_n or k + 1, scan_limit)
     failing = [n for n in range(k + 1, scanned_to + 1) if not holds(n)]

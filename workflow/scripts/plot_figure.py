@@ -1,0 +1,28 @@
+"""Snakemake script: tables -> one figure, as PNG and PDF.
+
+The figure is the one the output is named after (plotting.FIGURES), called
+with the rule's inputs, read as tables, by their names.
+"""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
+
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from free_embedding import plotting  # noqa: E402
+
+# resources/ tables open with their citation in '#' lines; results/ tables
+# have none, and a '#' inside one of their fields is data.
+CITED = ("paper", "followups")
+
+sm = snakemake  # noqa: F821
+tables = {
+    name: pd.read_csv(path, comment="#" if name in CITED else None)
+    for name, path in sm.input.items()
+}
+draw = plotting.FIGURES[Path(sm.output.png).stem]
+draw(**tables, paths=[sm.output.png, sm.output.pdf], dpi=sm.params.dpi)
+print(f"{Path(sm.output.png).stem}: drawn from {', '.join(tables)}", file=sys.stderr)
