@@ -1,6 +1,8 @@
 """Shared test set-up: the library lives in workflow/scripts (see STYLE.md)."""
 
 import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -49,3 +51,38 @@ def require_locked_versions(*packages: str) -> None:
     if here != locked:
         pytest.skip(f"bit-exact checks hold for the lock's versions {locked}; "
                     f"this environment has {here}")  # fmt: skip
+
+
+# -- podman, for the container tests ----------------------------------------
+
+
+def unavailable(reason: str):
+    if os.environ.get("REQUIRE_CONTAINERS") == "1":
+        pytest.fail(f"REQUIRE_CONTAINERS=1 but {reason}")
+    pytest.skip(reason)
+
+
+def ensure_podman() -> None:
+    if shutil.which("podman") and shutil.which("debootstrap"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        unavailable("podman is missing, and installing it needs root and apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    packages = ["podman", "runc", "debootstrap"]
+    for cmd in (["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", *packages]):  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            unavailable(f"{' '.join(cmd)} failed: {done.stderr[-500:]}")
+
+
+@pytest.fixture(scope="module")
+def podman_env(tmp_path_factory):
+    """The environment podman runs in here: without CAP_SYS_RESOURCE, its
+    default ulimits cannot be set, so containers.conf names ones that can."""
+    ensure_podman()
+    conf = tmp_path_factory.mktemp("podman") / "containers.conf"
+    conf.write_text(
+        '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+    )
+    return {**os.environ, "CONTAINERS_CONF": str(conf)}

@@ -2,8 +2,6 @@
 
 import math
 
-from test_config import SCHEMA_PATH, VOCAB
-
 from free_embedding.budget import (
     config_errors,
     largest_d,
@@ -14,6 +12,7 @@ from free_embedding.budget import (
 )
 from free_embedding.config import load
 from free_embedding.memory import optimize_job_mb, qrels_job_mb, witness_job_mb
+from helpers import SCHEMA_PATH, VOCAB
 
 LOSSES = {"published": "infonce"}
 

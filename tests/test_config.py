@@ -28,11 +28,9 @@ from free_embedding.witness_settings import (
     PRECISIONS,
     WitnessSettings,
 )
+from helpers import SCHEMA, SCHEMA_PATH, VOCAB
 
-SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
-SCHEMA = read_yaml(SCHEMA_PATH)
 SHIPPED = os.path.join(ROOT, "config.yaml")
-VOCAB = os.path.join(ROOT, "resources", "vocab")
 
 
 def defaults(*keys):

@@ -8,51 +8,16 @@ containers/build.sh bootstraps the Debian base with debootstrap then.
 """
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT
+from helpers import JOB, result
 
 pytestmark = pytest.mark.containers
 IMAGE = "free-embedding/jax-cpu:0.10.2"
-JOB = ["--d", "3", "--n", "8", "--seeds", "0", "1", "--device", "cpu",
-       "--protocol", "max_steps=3000", "patience=300"]  # fmt: skip
-
-
-def unavailable(reason: str):
-    if os.environ.get("REQUIRE_CONTAINERS") == "1":
-        pytest.fail(f"REQUIRE_CONTAINERS=1 but {reason}")
-    pytest.skip(reason)
-
-
-def ensure_podman() -> None:
-    if shutil.which("podman") and shutil.which("debootstrap"):
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        unavailable("podman is missing, and installing it needs root and apt-get")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    packages = ["podman", "runc", "debootstrap"]
-    for cmd in (["apt-get", "update", "-qq"],
-                ["apt-get", "install", "-y", "-qq", *packages]):  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            unavailable(f"{' '.join(cmd)} failed: {done.stderr[-500:]}")
-
-
-@pytest.fixture(scope="module")
-def podman_env(tmp_path_factory):
-    """The environment podman runs in here: without CAP_SYS_RESOURCE, its
-    default ulimits cannot be set, so containers.conf names ones that can."""
-    ensure_podman()
-    conf = tmp_path_factory.mktemp("podman") / "containers.conf"
-    conf.write_text(
-        '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
-    )
-    return {**os.environ, "CONTAINERS_CONF": str(conf)}
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +28,6 @@ def cpu_image(podman_env):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return IMAGE
-
-
-def result(path):
-    """What a job found, without its timings (the published per-seed
-    ``optimization_duration_seconds`` sits among the metrics)."""
-    doc = json.loads(open(path).read())
-    for seed in doc["metrics"]["seeds"]:
-        del seed["optimization_duration_seconds"]
-    return {key: doc[key] for key in ("parameters", "metrics", "curves")}
 
 
 def test_job_in_the_cpu_image_equals_the_host_run(cpu_image, podman_env, tmp_path):

@@ -19,7 +19,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from test_containers import JOB, podman_env, result  # noqa: F401 (a fixture)
+from helpers import JOB, result
 
 pytestmark = pytest.mark.containers
 with open(os.path.join(ROOT, "requirements.lock")) as lock:

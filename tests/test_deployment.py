@@ -101,7 +101,7 @@ def test_optimiser_settings_reach_the_job_in_a_stable_order(tmp_path):
 
 
 def slurm_dry_run(tmp_path, config, *args):
-    from test_workflow import snakemake
+    from helpers import snakemake
 
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     profile = os.path.join(ROOT, "profiles", "slurm")

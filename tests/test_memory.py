@@ -37,7 +37,7 @@ from free_embedding.memory import (
 )
 from free_embedding.protocol import Protocol
 from free_embedding.qrels import combinations_qrels
-from test_workflow import TINY, search_summary, snakemake
+from helpers import TINY, search_summary, snakemake
 
 GIB = 2**30
 

@@ -5,12 +5,12 @@ import os
 import re
 
 import pytest
-from test_config import SCHEMA
 
 from conftest import ROOT
 from free_embedding import paths
 from free_embedding.beir import FILES
 from free_embedding.protocol import NAME
+from helpers import SCHEMA
 
 EXAMPLES = {
     paths.RUN: {"protocol": "published", "source": "k~2", "d": "4", "n": "9"},

@@ -8,7 +8,6 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
-from test_config import SCHEMA_PATH, VOCAB
 
 from free_embedding import schedules
 from free_embedding.config import ConfigError, load
@@ -28,6 +27,7 @@ from free_embedding.protocol import (
     resolve,
 )
 from free_embedding.schedules import learning_rate, make_optimizer
+from helpers import SCHEMA_PATH, VOCAB
 
 # three queries, four documents; query 2 has a single relevant document
 SCORES = np.array([[0.9, 0.1, -0.3, 0.5], [0.2, 0.8, 0.7, -0.1], [0.0, 0.3, 0.6, 0.4]])
@@ -222,7 +222,7 @@ def test_bad_protocols_fail_before_any_job_naming_the_key(protocols, message):
 
 @pytest.mark.workflow
 def test_changing_one_protocol_reruns_its_jobs_only(tmp_path):
-    from test_workflow import N_FIGURES, TINY, planned_jobs, snakemake
+    from helpers import N_FIGURES, TINY, planned_jobs, snakemake
 
     fast = {"loss": "sigmoid", "learn_temperature": True, "early_stopping": False,
             "success": "margin", "max_steps": 300}  # fmt: skip

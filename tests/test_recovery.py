@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from test_workflow import BIN, N_FIGURES, TINY, run_file, snakemake
+from helpers import BIN, N_FIGURES, TINY, run_file, snakemake
 
 pytestmark = pytest.mark.workflow
 GRID = {**TINY, "dims": [3], "seeds": [0], "search": {"grid": {3: [5, 6, 7]}}}

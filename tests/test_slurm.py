@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
+from helpers import snakemake
 from slurm_cluster import LocalSlurm, SlurmUnavailable
-from test_workflow import snakemake
 
 pytestmark = pytest.mark.slurm
 PROFILE = os.path.join(ROOT, "profiles", "slurm")

@@ -237,7 +237,7 @@ def test_the_witness_command_defaults_to_the_configs_defaults():
 def test_snakemake_witnesses_writes_the_table_and_figure(tmp_path):
     import pandas as pd
 
-    from test_workflow import TINY, snakemake
+    from helpers import TINY, snakemake
 
     config = {**TINY, "dims": [3], "seeds": [0], "search": {"grid": {3: [4, 5]}},
               "witnesses": {"constructions": ["trig_moment"], "precisions":
@@ -314,9 +314,8 @@ def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_pa
      "witnesses.max_n: 5 must exceed every k of witnesses.ks, got k = [6]"),
 ])  # fmt: skip
 def test_bad_witness_settings_name_the_key(witnesses, message):
-    from test_config import SCHEMA_PATH, VOCAB
-
     from free_embedding.config import ConfigError, load
+    from helpers import SCHEMA_PATH, VOCAB
 
     with pytest.raises(ConfigError) as error:
         load({"witnesses": witnesses}, SCHEMA_PATH, None, VOCAB)

@@ -1,0 +1,95 @@
+"""Helpers that several test files share (not a test file itself): the real
+Snakemake on tiny configs, the config's schema and vocabulary."""
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+from conftest import ROOT
+from free_embedding.config import read_yaml
+
+SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
+SCHEMA = read_yaml(SCHEMA_PATH)
+VOCAB = os.path.join(ROOT, "resources", "vocab")
+BIN = os.path.dirname(sys.executable)
+TINY = {
+    "dims": [3, 4],
+    "ks": [2],
+    "seeds": [0, 1],
+    "device": "cpu",
+    "optimizer": {"max_steps": 2000, "patience": 200},
+    "search": {"sweep": [-1, 1]},
+    "datasets": {},
+}
+# The figures of the critical-n tables: one job each (figures.smk).
+N_FIGURES = {
+    f"figure_{name}": 1
+    for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation", "protocols_vs_d")
+}
+
+
+def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
+              ulimit_kb=None):  # fmt: skip
+    """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``);
+    under ``ulimit -v ulimit_kb`` when given."""
+    if config is not None:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PATH": path or os.environ["PATH"]}
+    limit = (
+        ["bash", "-c", f'ulimit -v {ulimit_kb} && exec "$0" "$@"'] if ulimit_kb else []
+    )
+    done = subprocess.run(
+        [*limit, os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
+         "--directory", str(workdir), "--cores", "2", *args],
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )  # fmt: skip
+    if check:
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def run_file(d, n, protocol="published", k=2):
+    return f"results/runs/protocol~{protocol}/k~{k}/d~{d}/n~{n}.json"
+
+
+def search_summary(workdir, d, k=2):
+    """The newest search summary of (k, d)."""
+    folder = workdir / f"results/search/protocol~published/k~{k}/d~{d}"
+    paths = sorted(folder.glob("*.json"),
+                   key=lambda p: p.stat().st_mtime_ns)  # fmt: skip
+    return json.loads(paths[-1].read_text())
+
+
+def planned_jobs(workdir, overrides=None) -> dict[str, int]:
+    """Rule -> job count of a dry run, with ``overrides`` as an extra config file."""
+    extra = []
+    if overrides:
+        (workdir / "override.yaml").write_text(yaml.safe_dump(overrides))
+        extra = [
+            "--configfile",
+            str(workdir / "config.yaml"),
+            str(workdir / "override.yaml"),
+        ]
+    out = snakemake(workdir, "-n", *extra).stdout
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split() for line in table.strip().splitlines()[2:]]
+    return {rule: int(count) for rule, count in rows if rule != "total"}
+
+
+# A job that a container runs beside the host (test_containers, test_cuda_image)
+JOB = ["--d", "3", "--n", "8", "--seeds", "0", "1", "--device", "cpu",
+       "--protocol", "max_steps=3000", "patience=300"]  # fmt: skip
+
+
+def result(path):
+    """What a job found, without its timings (the published per-seed
+    ``optimization_duration_seconds`` sits among the metrics)."""
+    doc = json.loads(open(path).read())
+    for seed in doc["metrics"]["seeds"]:
+        del seed["optimization_duration_seconds"]
+    return {key: doc[key] for key in ("parameters", "metrics", "curves")}
