@@ -2,6 +2,7 @@
 Snakemake on tiny configs, the config's schema and vocabulary."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -93,3 +94,39 @@ def result(path):
     for seed in doc["metrics"]["seeds"]:
         del seed["optimization_duration_seconds"]
     return {key: doc[key] for key in ("parameters", "metrics", "curves")}
+
+
+def job_here_and_in(image, env, tmp_path, podman_options=()):
+    """The job run on the host, then in ``image`` (the checkout mounted
+    read-only): the two result files, for the same machine's comparison."""
+    script = "workflow/scripts/optimize.py"
+    host = subprocess.run(
+        [sys.executable, script, *JOB, "--out", str(tmp_path / "host.json")],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert host.returncode == 0, host.stderr
+    inside = subprocess.run(
+        ["podman", "run", "--rm", *podman_options, "-v", f"{ROOT}:/src:ro",
+         "-v", f"{tmp_path}:/out", "-w", "/src",
+         image, "python", script, *JOB, "--out", "/out/image.json"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    return tmp_path / "host.json", tmp_path / "image.json"
+
+
+def run_document(d, n, solved_by_seed, protocol="published", margin=-0.1):
+    """A result file's content as the tables read it: each seed solved or not
+    (seed s's final margin is margin + s / 100)."""
+    seeds = [
+        {"seed": s, "num_queries": math.comb(n, 2), "solved": ok,
+         "max_accuracy": 1.0 if ok else 0.9, "final_accuracy": 1.0 if ok else 0.8,
+         "final_margin": margin + s / 100, "steps_run": 100,
+         "stop_reason": "solved" if ok else "early_stopped"}
+        for s, ok in solved_by_seed.items()
+    ]  # fmt: skip
+    return {
+        "parameters": {"protocol": {"name": protocol}, "k": 2, "d": d, "n": n},
+        "metrics": {"seeds": seeds},
+        "timing": {"total_seconds": 2.0},
+    }

@@ -9,12 +9,11 @@ containers/build.sh bootstraps the Debian base with debootstrap then.
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from conftest import ROOT
-from helpers import JOB, result
+from helpers import job_here_and_in, result
 
 pytestmark = pytest.mark.containers
 IMAGE = "free-embedding/jax-cpu:0.10.2"
@@ -31,21 +30,10 @@ def cpu_image(podman_env):
 
 
 def test_job_in_the_cpu_image_equals_the_host_run(cpu_image, podman_env, tmp_path):
-    script = "workflow/scripts/optimize.py"
-    host = subprocess.run(
-        [sys.executable, script, *JOB, "--out", str(tmp_path / "host.json")],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
-    assert host.returncode == 0, host.stderr
-    image = subprocess.run(
-        ["podman", "run", "--rm", "-v", f"{ROOT}:/src:ro", "-v", f"{tmp_path}:/out",
-         "-w", "/src", cpu_image, "python", script, *JOB, "--out", "/out/image.json"],
-        capture_output=True, text=True, env=podman_env,
-    )  # fmt: skip
-    assert image.returncode == 0, image.stderr
-    environment = json.loads((tmp_path / "image.json").read_text())["environment"]
+    host, image = job_here_and_in(cpu_image, podman_env, tmp_path)
+    environment = json.loads(image.read_text())["environment"]
     assert environment["python"].startswith("3.11") and environment["jax"] == "0.10.2"
-    assert result(tmp_path / "image.json") == result(tmp_path / "host.json")
+    assert result(image) == result(host)
 
 
 def test_the_image_holds_no_build_secret(cpu_image, podman_env):

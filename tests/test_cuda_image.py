@@ -14,12 +14,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from conftest import ROOT
-from helpers import JOB, result
+from helpers import job_here_and_in, result
 
 pytestmark = pytest.mark.containers
 with open(os.path.join(ROOT, "requirements.lock")) as lock:
@@ -45,20 +44,10 @@ def podman_with_cuda_image(request):
 
 
 def test_cpu_job_in_the_cuda_image_equals_the_host(podman_with_cuda_image, tmp_path):
-    script = "workflow/scripts/optimize.py"
-    host = subprocess.run(
-        [sys.executable, script, *JOB, "--out", str(tmp_path / "host.json")],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
-    assert host.returncode == 0, host.stderr
-    image = subprocess.run(
-        ["podman", "run", "--rm", "-e", "JAX_PLATFORMS=cpu",
-         "-v", f"{ROOT}:/src:ro", "-v", f"{tmp_path}:/out", "-w", "/src",
-         IMAGE, "python", script, *JOB, "--out", "/out/image.json"],
-        capture_output=True, text=True, env=podman_with_cuda_image,
-    )  # fmt: skip
-    assert image.returncode == 0, image.stderr
-    environment = json.loads((tmp_path / "image.json").read_text())["environment"]
+    host, image = job_here_and_in(
+        IMAGE, podman_with_cuda_image, tmp_path, ["-e", "JAX_PLATFORMS=cpu"]
+    )
+    environment = json.loads(image.read_text())["environment"]
     assert environment["backend"] == "cpu" and environment["jax"] == VERSION
     assert environment["python"].startswith("3.11")
-    assert result(tmp_path / "image.json") == result(tmp_path / "host.json")
+    assert result(image) == result(host)

@@ -15,26 +15,12 @@ from free_embedding.tables import (
     dimension_runs_table,
     runs_table,
 )
+from helpers import run_document as doc
 
 RESOURCES = os.path.join(ROOT, "resources")
 PAPER = pd.read_csv(os.path.join(RESOURCES, "paper_table6.csv"), comment="#")
 FOLLOWUPS = pd.read_csv(os.path.join(RESOURCES, "followup_points.csv"), comment="#")
 CAPPED = "lower bound (search capped)"
-
-
-def doc(d, n, solved_by_seed, protocol="published"):
-    seeds = [
-        {"seed": s, "num_queries": math.comb(n, 2), "solved": ok,
-         "max_accuracy": 1.0 if ok else 0.9, "final_accuracy": 1.0 if ok else 0.8,
-         "final_margin": -0.1, "steps_run": 100,
-         "stop_reason": "solved" if ok else "early_stopped"}
-        for s, ok in solved_by_seed.items()
-    ]  # fmt: skip
-    return {
-        "parameters": {"protocol": {"name": protocol}, "k": 2, "d": d, "n": n},
-        "metrics": {"seeds": seeds},
-        "timing": {"total_seconds": 1.0},
-    }
 
 
 def tables(tmp_path, docs):

@@ -1,7 +1,5 @@
 """Tables and fits from result documents, on synthetic outcomes."""
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,23 +19,9 @@ from free_embedding.tables import (
     per_seed_values,
     runs_table,
 )
+from helpers import run_document as doc
 
 PAPER = pd.DataFrame({"d": [4, 5], "critical_n": [10, 14]})
-
-
-def doc(d, n, solved_by_seed, protocol="published", margin=-0.1):
-    seeds = [
-        {"seed": s, "num_queries": math.comb(n, 2), "solved": ok,
-         "max_accuracy": 1.0 if ok else 0.9, "final_accuracy": 1.0 if ok else 0.8,
-         "final_margin": margin + s / 100, "steps_run": 100,
-         "stop_reason": "solved" if ok else "early_stopped"}
-        for s, ok in solved_by_seed.items()
-    ]  # fmt: skip
-    return {
-        "parameters": {"protocol": {"name": protocol}, "k": 2, "d": d, "n": n},
-        "metrics": {"seeds": seeds},
-        "timing": {"total_seconds": 2.0},
-    }
 
 
 def critical_rows(d, n, capped=()):
