@@ -98,8 +98,11 @@ def result(path):
 
 def job_here_and_in(image, env, tmp_path, podman_options=()):
     """The job run on the host, then in ``image`` (the checkout mounted
-    read-only): the two result files, for the same machine's comparison."""
+    read-only): the two result files, for the same machine's comparison.
+    The host's XLA_FLAGS go into the image too: they decide the bits."""
     script = "workflow/scripts/optimize.py"
+    flags = os.environ.get("XLA_FLAGS")
+    podman_options = [*podman_options, *(["-e", f"XLA_FLAGS={flags}"] if flags else [])]
     host = subprocess.run(
         [sys.executable, script, *JOB, "--out", str(tmp_path / "host.json")],
         cwd=ROOT, capture_output=True, text=True,
