@@ -32,27 +32,6 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
-def locked_version(package: str) -> str:
-    """The version requirements.lock pins for ``package``."""
-    for line in open(os.path.join(ROOT, "requirements.lock")):
-        name, _, version = line.split("#", 1)[0].strip().partition("==")
-        if name.lower().replace("_", "-") == package:
-            return version
-    raise KeyError(f"requirements.lock pins no {package}")
-
-
-def require_locked_versions(*packages: str) -> None:
-    """Skip, with the reason, where the installed versions are not the lock's
-    (e.g. a GPU machine's own JAX): bit-exact claims hold for the lock only."""
-    import importlib.metadata
-
-    here = {p: importlib.metadata.version(p) for p in packages}
-    locked = {p: locked_version(p) for p in packages}
-    if here != locked:
-        pytest.skip(f"bit-exact checks hold for the lock's versions {locked}; "
-                    f"this environment has {here}")  # fmt: skip
-
-
 # -- podman, for the container tests ----------------------------------------
 
 

@@ -1,12 +1,16 @@
 """Helpers that several test files share (not a test file itself): the real
 Snakemake on tiny configs, the config's schema and vocabulary."""
 
+import glob
+import importlib.metadata
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from conftest import ROOT
@@ -80,6 +84,56 @@ def planned_jobs(workdir, overrides=None) -> dict[str, int]:
     table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
     rows = [line.split() for line in table.strip().splitlines()[2:]]
     return {rule: int(count) for rule, count in rows if rule != "total"}
+
+
+# -- the lock files and the conda envs -------------------------------------
+def normal(name: str) -> str:
+    """A package name as pip compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_pins(path: str) -> dict[str, str]:
+    pins = {}
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            pins[normal(name)] = version
+    return pins
+
+
+LOCK = {
+    **read_pins(os.path.join(ROOT, "requirements.lock")),
+    **read_pins(os.path.join(ROOT, "requirements-cuda12.lock")),
+}
+
+
+def require_locked_versions(*packages: str) -> None:
+    """Skip, with the reason, where the installed versions are not the lock's
+    (e.g. a GPU machine's own JAX): bit-exact claims hold for the lock only."""
+    here = {p: importlib.metadata.version(p) for p in packages}
+    locked = {p: LOCK[normal(p)] for p in packages}
+    if here != locked:
+        pytest.skip(f"bit-exact checks hold for the lock's versions {locked}; "
+                    f"this environment has {here}")  # fmt: skip
+
+
+# rules that pick their conda env per job (optimize.smk: by d and device)
+PER_JOB = {"job_conda_env": ("jax-cpu", "jax-cuda12")}
+
+
+def scripts_by_env() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk")):
+        for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
+            scripts = set(re.findall(r"(?i)scripts}?/(\w+\.py)", block))
+            names = re.findall(r"envs/([\w-]+)\.yaml", block)
+            for marker, per_job in PER_JOB.items():
+                if marker in block:
+                    names += per_job
+            for name in names:
+                found.setdefault(name, set()).update(scripts)
+    return found
 
 
 # A job that a container runs beside the host (test_containers, test_cuda_image)

@@ -10,19 +10,15 @@ the project's code, not its CUDA libraries (that needs a GPU).
 """
 
 import json
-import os
-import re
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT
-from helpers import job_here_and_in, result
+from helpers import LOCK, job_here_and_in, result
 
 pytestmark = pytest.mark.containers
-with open(os.path.join(ROOT, "requirements.lock")) as lock:
-    VERSION = re.search(r"^jax==(\S+)$", lock.read(), re.M).group(1)
+VERSION = LOCK["jax"]
 IMAGE = f"free-embedding/jax-cuda12:{VERSION}"
 BUILD = "build it with `make images IMAGES=cuda12`; no test builds it"
 

@@ -15,11 +15,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from helpers import normal, scripts_by_env
 
 ENVS = os.path.join(ROOT, "envs")
 SCRIPTS = os.path.join(ROOT, "workflow", "scripts")
-# rules that pick their env per job (optimize.smk: by d and device)
-PER_JOB = {"job_conda_env": ("jax-cpu", "jax-cuda12")}
 
 GATE = """
 import importlib.abc, importlib.metadata, re, sys
@@ -38,28 +37,10 @@ for module in sys.argv[3:]:
 """
 
 
-def normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def env_packages(name: str) -> set[str]:
     env = yaml.safe_load(open(os.path.join(ENVS, f"{name}.yaml")))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     return {normal(re.split(r"[=<>\[]", line)[0]) for line in pip}
-
-
-def scripts_by_env() -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for path in glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk")):
-        for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
-            scripts = set(re.findall(r"(?i)scripts}?/(\w+\.py)", block))
-            names = re.findall(r"envs/([\w-]+)\.yaml", block)
-            for marker, per_job in PER_JOB.items():
-                if marker in block:
-                    names += per_job
-            for name in names:
-                found.setdefault(name, set()).update(scripts)
-    return found
 
 
 def imported_modules(script: str) -> set[str]:

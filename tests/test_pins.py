@@ -10,30 +10,11 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from helpers import LOCK, normal, read_pins, scripts_by_env
 
 PIN = re.compile(r"""["']?([A-Za-z0-9_.\-]+)(?:\[[a-z0-9,]+\])?==([A-Za-z0-9_.+\-]+)""")
 DOCKERFILES = sorted(glob.glob(os.path.join(ROOT, "containers", "*", "Dockerfile")))
 ENVS = sorted(glob.glob(os.path.join(ROOT, "envs", "*.yaml")))
-
-
-def normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def read_pins(path: str) -> dict[str, str]:
-    pins = {}
-    for line in open(path):
-        line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==")
-            pins[normal(name)] = version
-    return pins
-
-
-LOCK = {
-    **read_pins(os.path.join(ROOT, "requirements.lock")),
-    **read_pins(os.path.join(ROOT, "requirements-cuda12.lock")),
-}
 
 
 def test_images_and_envs_exist():
@@ -85,16 +66,6 @@ def test_dockerfiles_pass_hadolint():
     assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr
 
 
-def analysis_scripts() -> list[str]:
-    """The scripts of the rules that run in envs/analysis.yaml (no JAX there)."""
-    scripts = []
-    for path in glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk")):
-        for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
-            if "envs/analysis.yaml" in block:
-                scripts += re.findall(r"(?i)scripts}?/(\w+\.py)", block)
-    return sorted(set(scripts))
-
-
 def library_modules(paths: list[str]) -> set[str]:
     """The free_embedding modules these files import at their top level."""
     modules = set()
@@ -117,7 +88,7 @@ def import_without_jax(modules: set[str]) -> subprocess.CompletedProcess:
 def test_the_analysis_env_runs_its_scripts_without_jax():
     """envs/analysis.yaml has no JAX or optax: the library modules its rules'
     scripts import must not bring them in, even indirectly."""
-    scripts = analysis_scripts()
+    scripts = sorted(scripts_by_env()["analysis"])
     assert "aggregate_runs.py" in scripts and "plot_figure.py" in scripts
     paths = [os.path.join(ROOT, "workflow", "scripts", name) for name in scripts]
     done = import_without_jax(library_modules(paths))

@@ -22,12 +22,13 @@ import jax
 import pytest
 
 from compare_published import as_published, load_published, run_published
-from conftest import ROOT, require_locked_versions
+from conftest import ROOT
 from free_embedding import model, stepwise
 from free_embedding.engine import Engine
 from free_embedding.fingerprint import differences, fingerprint
 from free_embedding.job import seed_relevance
 from free_embedding.settings import RunSettings
+from helpers import require_locked_versions
 
 REFERENCE_PATH = os.path.join(ROOT, "tests", "data", "published_reference.json")
 REFERENCE = json.load(open(REFERENCE_PATH))
