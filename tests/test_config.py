@@ -141,6 +141,10 @@ def test_the_readme_states_the_protocol_defaults():
     warmup = f"({p.start_factor:g}, {p.warmup_fraction:g}, {p.final_ratio:g};"
     assert warmup in rows["schedule"]
     assert f"`{p.schedule}` (published)" in rows["schedule"]
+    onecycle = (f"(PyTorch's {p.pct_start:g}, {p.div_factor:g}, "
+                f"{p.final_div_factor:g}; {str(p.cycle_momentum).lower()}, "
+                f"{p.base_momentum:g}, {p.max_momentum:g};")  # fmt: skip
+    assert onecycle in rows["schedule"]
     assert f"`{p.loss}` (published)" in rows["loss"]
     assert f"`{p.queries}` (published)" in rows["queries"]
     assert f"`{p.success}`: 100% top-k accuracy (published)" in rows["success"]

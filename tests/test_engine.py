@@ -61,6 +61,16 @@ def test_engine_equals_the_per_step_loop_exactly(d, n, seed, max_steps, reason):
     assert_same_run(fused, run_stepwise(s, seed, pairs(n)))
 
 
+@pytest.mark.parametrize("schedule", ["warmup_cosine", "onecycle"])
+def test_a_schedule_runs_in_the_engine_as_in_the_per_step_loop(schedule):
+    """The engine starts Adam from a state of zeros, the loop from its init:
+    the same for a scheduled lr and for onecycle's injected b1."""
+    s = settings(3, 8, (0,), schedule=schedule, max_steps=300, early_stopping=False)
+    (fused,) = run_engine(s)
+    assert fused.stop_reason == "max_steps"
+    assert_same_run(fused, run_stepwise(s, 0, pairs(8)))
+
+
 def test_the_stop_states_are_named_once():
     """The engine's int32 statuses are outcome.Stop's values, and a result
     records each by its name: the names results hold, unchanged."""

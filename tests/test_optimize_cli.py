@@ -151,6 +151,8 @@ BAD = [
      "learning_rate", "given twice (learning_rate=0.01, learning_rate=5)"),
     (["--d", 4, "--n", 6, "--protocol", "loss=hinge", "learn_temperature=true"],
      "learn_temperature", "no temperature"),
+    (["--d", 4, "--n", 6, "--protocol", "schedule=onecycle", "max_steps=3"],
+     "pct_start", "must exceed 1"),
     (["--d", 4, "--n", 6, "--seeds", 2**31], "--seeds", "0..2147483647"),
     (["--d", 4, "--n", 6, "--device", "tpu"], "--device", "invalid choice"),
     (["--d", 4, "--n", 200000], "--max-queries", "GiB"),

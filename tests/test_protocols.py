@@ -20,13 +20,14 @@ from free_embedding.protocol import (
     CUSTOM,
     FIELDS,
     LOSS_SETTINGS,
+    ONECYCLE_SETTINGS,
     SCHEDULES,
     Protocol,
     ProtocolError,
     from_options,
     resolve,
 )
-from free_embedding.schedules import learning_rate, make_optimizer
+from free_embedding.schedules import adam_settings, learning_rate, make_optimizer
 from helpers import SCHEMA_PATH, VOCAB
 
 # three queries, four documents; query 2 has a single relevant document
@@ -89,6 +90,67 @@ def test_every_schedule_of_the_protocol_has_its_learning_rate():
     assert tuple(schedules.SCHEDULES) == SCHEDULES
 
 
+def torch_one_cycle(step, total, pct_start, start, peak, end):
+    """PyTorch's OneCycleLR, two phases, cos: the value at ``step_num``."""
+    peak_at, last = float(pct_start * total) - 1, total - 1
+    if step <= peak_at:
+        pct, a, b = step / peak_at, start, peak
+    else:
+        pct, a, b = (step - peak_at) / (last - peak_at), peak, end
+    return b + (a - b) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+
+@pytest.mark.parametrize(
+    "step,lr,b1",
+    [
+        (0, 1.0 / 25, 0.95),  # the start: peak / div_factor, max_momentum
+        (599, 1.0, 0.85),  # the peak: 0.3 x 2000 - 1 (optax's is at 600)
+        (1299, (1.0 + 4e-6) / 2, 0.9),  # halfway down: 700 of the 1400 steps
+        (1999, 1.0 / 25 / 1e4, 0.95),  # the last step: peak / (25 x 1e4)
+    ],
+)
+def test_onecycle_is_pytorchs_one_cycle_by_hand(step, lr, b1):
+    """MED's run: peak 1.0 over 2,000 steps, PyTorch's defaults."""
+    p = Protocol(schedule="onecycle", learning_rate=1.0, max_steps=2000)
+    settings = adam_settings(p)
+    assert float(settings["learning_rate"](step)) == pytest.approx(lr, rel=1e-6)
+    assert float(settings["b1"](step)) == pytest.approx(b1, rel=1e-6)
+    # one step past the peak is already on the way down, by PyTorch's count
+    after = torch_one_cycle(600, 2000, 0.3, 0.04, 1.0, 4e-6)
+    assert after < 1.0
+    assert float(settings["learning_rate"](600)) == pytest.approx(after, rel=1e-6)
+
+
+def test_onecycle_drives_adams_b1_as_pytorch_does():
+    """Two Adam steps of one scalar against PyTorch's Adam by hand, with the
+    lr and b1 that OneCycleLR gives steps 0 and 1 of 10 (peak at step 2);
+    without cycle_momentum b1 stays Adam's 0.9."""
+    grads, b2, eps = (1.0, -0.5), 0.999, 1e-8
+
+    def by_hand(lrs, b1s):
+        m = v = 0.0
+        updates = []
+        for t, (g, lr, b1) in enumerate(zip(grads, lrs, b1s, strict=True), start=1):
+            m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+            m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+            updates.append(-lr * m_hat / (math.sqrt(v_hat) + eps))
+        return updates
+
+    # lr 2.0: 2.0 / 25 = 0.08, then halfway up: 2.0 + (0.08 - 2.0) / 2 = 1.04
+    lrs = (0.08, 1.04)
+    for cycle, b1s in ((True, (0.95, 0.9)), (False, (0.9, 0.9))):
+        p = Protocol(schedule="onecycle", learning_rate=2.0, max_steps=10,
+                     cycle_momentum=cycle)  # fmt: skip
+        optimizer = make_optimizer(p)
+        params = jnp.zeros((), jnp.float32)
+        state, got = optimizer.init(params), []
+        for g in grads:
+            update, state = optimizer.update(jnp.float32(g), state, params)
+            got.append(float(update))
+        # float32's 1 - b2^2 = 0.002 keeps ~4 digits; b1 0.9 vs 0.95 differ by far more
+        assert got == pytest.approx(by_hand(lrs, b1s), rel=1e-4), cycle
+
+
 @pytest.mark.parametrize("name", LOSS_FACTS)
 def test_a_losss_own_settings_mean_something_with_it_alone(name):
     """loss_facts' ``only_with``: accepted with the losses that list the key,
@@ -104,6 +166,29 @@ def test_a_losss_own_settings_mean_something_with_it_alone(name):
             assert error.value.errors == {
                 key: f"only means something with loss: {allowed}, not {other}"
             }
+
+
+@pytest.mark.parametrize("key", ONECYCLE_SETTINGS)
+def test_a_onecycle_setting_means_something_with_onecycle_alone(key):
+    value = FIELDS[key].default
+    assert resolve("x", {"schedule": "onecycle", key: value}, {}).schedule == (
+        "onecycle"
+    )
+    for other in set(SCHEDULES) - {"onecycle"}:
+        with pytest.raises(ProtocolError) as error:
+            resolve("x", {"schedule": other, key: value}, {})
+        assert error.value.errors == {
+            key: f"only means something with schedule: onecycle, not {other}"
+        }
+
+
+def test_onecycle_needs_a_rise_of_more_than_one_step():
+    """PyTorch's rise ends at step pct_start x max_steps - 1: it must be > 0."""
+    assert Protocol(schedule="onecycle", max_steps=4, pct_start=0.3).max_steps == 4
+    with pytest.raises(ProtocolError) as error:
+        Protocol(schedule="onecycle", max_steps=3, pct_start=0.3)
+    assert set(error.value.errors) == {"pct_start"}
+    assert Protocol(max_steps=3).max_steps == 3  # other schedules: no such rise
 
 
 @pytest.mark.parametrize("name,start,clamped", [("infonce", 300.0, 100.0),
@@ -201,6 +286,13 @@ BAD = [
      "protocols.x.temperature: loss hinge has no temperature"),
     ({"x": {"warmup_fraction": 0.1}},
      "protocols.x.warmup_fraction: only means something with schedule: warmup_cosine"),
+    ({"x": {"schedule": "constant", "pct_start": 0.25}},
+     "protocols.x.pct_start: only means something with schedule: onecycle, "
+     "not constant"),
+    ({"x": {"cycle_momentum": False}},
+     "protocols.x.cycle_momentum: only means something with schedule: onecycle"),
+    ({"x": {"schedule": "onecycle", "max_momentum": 1.0}},
+     "protocols.x.max_momentum: 1.0 is greater than or equal to the maximum of 1"),
     ({"a/b": {}}, "protocols: 'a/b' must match ^[A-Za-z0-9_-]+$ (it names files)"),
     ({"x": {"loss": "cosine"}}, "protocols.x.loss: 'cosine' is not one of"),
     ({}, "protocols: {} should be non-empty"),

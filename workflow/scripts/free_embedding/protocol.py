@@ -4,11 +4,11 @@ the command line receive. Its defaults are the published protocol.
 The variants come from the 2026 follow-ups of the LIMIT paper: a sigmoid loss
 with a learned temperature, a warmup + cosine schedule and success by a
 positive global margin (arXiv 2605.23556), and centroid queries trained with a
-pairwise hinge loss (arXiv 2601.20844). A loss plugs in through ``losses.py``
-and its facts in ``loss_facts.py``; this module only says which settings exist
-and which combinations make sense, and imports no JAX: the Snakefile validates
-its config with it. A protocol's defaults live in ``Protocol`` alone: the
-schema holds none of them.
+pairwise hinge loss under a one-cycle schedule (arXiv 2601.20844). A loss
+plugs in through ``losses.py`` and its facts in ``loss_facts.py``; this module
+only says which settings exist and which combinations make sense, and imports
+no JAX: the Snakefile validates its config with it. A protocol's defaults live
+in ``Protocol`` alone: the schema holds none of them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 
 from .loss_facts import LOSS_FACTS
 
-SCHEDULES = ("constant", "warmup_cosine")
+SCHEDULES = ("constant", "warmup_cosine", "onecycle")
 QUERIES = ("free", "centroid")
 SUCCESS = ("top_k", "margin")
 # the precision of the loss's matrix products (what each means: precision.py)
@@ -44,6 +44,13 @@ class Protocol:
     warmup_fraction: float = 0.05  # warmup_cosine only
     start_factor: float = 0.1
     final_ratio: float = 0.01
+    # onecycle only: MED's, PyTorch OneCycleLR's defaults and names (schedules.py)
+    pct_start: float = 0.3
+    div_factor: float = 25.0
+    final_div_factor: float = 1e4
+    cycle_momentum: bool = True
+    base_momentum: float = 0.85
+    max_momentum: float = 0.95
     queries: str = "free"
     normalize: bool = True
     early_stopping: bool = True
@@ -87,12 +94,15 @@ LOSS_SETTINGS = {
     key: tuple(name for name, facts in LOSS_FACTS.items() if key in facts.only_with)
     for key in dict.fromkeys(k for f in LOSS_FACTS.values() for k in f.only_with)
 }
+ONECYCLE_SETTINGS = ("pct_start", "div_factor", "final_div_factor",
+                     "cycle_momentum", "base_momentum", "max_momentum")  # fmt: skip
 # settings that mean something only with some choices of another
 ONLY_WITH = {
     **{key: ("loss", losses) for key, losses in LOSS_SETTINGS.items()},
     "warmup_fraction": ("schedule", ("warmup_cosine",)),
     "start_factor": ("schedule", ("warmup_cosine",)),
     "final_ratio": ("schedule", ("warmup_cosine",)),
+    **{key: ("schedule", ("onecycle",)) for key in ONECYCLE_SETTINGS},
 }
 LIMITS = {"max_steps": 10**9, "patience": 10**9, "eval_every": 10**9}
 
@@ -127,14 +137,15 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
             errors[name] = (
                 f"must be one of {', '.join(allowed)}, got {getattr(p, name)!r}"
             )
-    for name in ("learn_temperature", "normalize", "early_stopping"):
+    for name in ("learn_temperature", "normalize", "early_stopping", "cycle_momentum"):
         if not isinstance(getattr(p, name), bool):
             errors[name] = f"must be true or false, got {getattr(p, name)!r}"
     for name, limit in LIMITS.items():
         value = getattr(p, name)
         if not _is_int(value) or not 1 <= value <= limit:
             errors[name] = f"must be an integer in 1..{limit:,}, got {value!r}"
-    positive = ["learning_rate", "margin", "start_factor"]
+    positive = ["learning_rate", "margin", "start_factor", "div_factor",
+                "final_div_factor"]  # fmt: skip
     facts = LOSS_FACTS.get(p.loss)
     if facts is not None and facts.start_temperature is not None:
         positive.append("temperature")
@@ -151,6 +162,18 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
             errors[name] = f"must be a finite number >= 0, got {value!r}"
     if not _is_number(p.warmup_fraction) or not 0 <= p.warmup_fraction < 1:
         errors["warmup_fraction"] = f"must be in [0, 1), got {p.warmup_fraction!r}"
+    for name in ("base_momentum", "max_momentum"):
+        value = getattr(p, name)
+        if not _is_number(value) or not 0 <= value < 1:
+            errors[name] = f"must be in [0, 1) (Adam's b1), got {value!r}"
+    if not _is_number(p.pct_start) or not 0 < p.pct_start < 1:
+        errors["pct_start"] = f"must be in (0, 1), got {p.pct_start!r}"
+    elif p.schedule == "onecycle" and "max_steps" not in errors:
+        if not p.pct_start * p.max_steps > 1:  # PyTorch's peak step must be > 0
+            errors["pct_start"] = (
+                f"pct_start x max_steps must exceed 1 (the rise ends at step "
+                f"pct_start x max_steps - 1), got {p.pct_start} x {p.max_steps}"
+            )
     if facts is not None and facts.start_temperature is None:
         if p.learn_temperature:
             errors["learn_temperature"] = f"loss {p.loss} has no temperature to learn"
