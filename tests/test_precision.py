@@ -66,7 +66,9 @@ def test_tf32_takes_the_tensor_cores_on_a_gpu():
 
 @pytest.mark.parametrize("precision", PRECISIONS)
 def test_evaluation_always_runs_at_full_float32(precision):
-    text = jax.jit(lambda p, r: evaluate(p, r, 2)).lower(PARAMS, RELEVANCE).as_text()
+    protocol = Protocol(precision=precision)
+    evaluation = jax.jit(lambda p, r: evaluate(p, r, 2, protocol))
+    text = evaluation.lower(PARAMS, RELEVANCE).as_text()
     dots = dot_lines(text)
     assert dots and all("precision = [HIGHEST, HIGHEST]" in dot for dot in dots)
 

@@ -167,7 +167,7 @@ def compile_rows(args, device):
 
         def loop(params, opt_state, relevance, steps, step=step):
             def body(_, carry):
-                return step(carry[0], carry[1], relevance)
+                return step(carry[0], carry[1], relevance)[:3]  # not the count
 
             return jax.lax.fori_loop(0, steps, body, (params, opt_state, 0.0))
 

@@ -229,9 +229,17 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
     for name, overrides in config["protocols"].items():
         try:
-            resolve(name, overrides, config["optimizer"])
+            protocol = resolve(name, overrides, config["optimizer"])
         except ProtocolError as err:
             errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
+            continue
+        if (protocol.query_sizes != "k" and config["datasets"]
+                and config["critical_d"]["enabled"]):  # fmt: skip
+            errors.append(
+                f"protocols.{name}.query_sizes: {protocol.query_sizes} makes its own "
+                f"queries, so it cannot search a dataset's critical d; set "
+                f"critical_d.enabled: false or leave query_sizes out"
+            )
     return errors
 
 

@@ -26,7 +26,7 @@ from jax import lax
 from .init import draw_params
 from .init import normalized as normalized_params
 from .losses import Relevance
-from .model import Metrics, Params, evaluate, make_step
+from .model import Metrics, Params, counts_violations, evaluate, make_step
 from .outcome import SeedOutcome, Stop, build_outcome, meets
 from .schedules import make_optimizer
 from .settings import RunSettings
@@ -47,6 +47,7 @@ class SeedState(NamedTuple):
     last_loss: jax.Array  # the loss of the last step taken
     evaluations: jax.Array  # periodic evaluations so far
     best_hits: jax.Array  # most hits at a periodic evaluation (-1: none yet)
+    best_violations: jax.Array  # fewest violations at a step (counted ones only)
     last_eval_loss: jax.Array  # the loss at the last periodic evaluation
     # (slots + 1, 3): loss, hits, margin of each recorded evaluation, NaN where
     # none; evaluations that are not recorded go to the scratch row at the end
@@ -102,6 +103,9 @@ class Engine:
         self.num_queries, self.num_docs = relevance.mask_QxN.shape[-2:]
         first_mask = relevance.mask_QxN[0] if self.per_seed else relevance.mask_QxN
         self.num_relevant = int(np.count_nonzero(first_mask))
+        # MED's count starts from every (query, relevant, irrelevant) triple
+        per_query = np.count_nonzero(first_mask, axis=-1)
+        self.num_triples = int(np.sum(per_query * (self.num_docs - per_query)))
         self.optimizer = make_optimizer(p)
         evaluations = evaluation_count(p.max_steps, p.eval_every)
         self.stride = -(-evaluations // MAX_CURVE_POINTS)
@@ -131,9 +135,10 @@ class Engine:
         return SeedState(
             step=i32(0), params=raw, opt_state=opt_state, best_loss=f32(np.inf),
             bad_steps=i32(0), status=i32(RUNNING), last_loss=f32(np.nan),
-            evaluations=i32(0), best_hits=i32(-1), last_eval_loss=f32(np.nan),
-            curves=np.full((slots + 1, 3), np.nan, f32),
-            final=Metrics(hits=i32(-1), margin=f32(np.nan)),
+            evaluations=i32(0), best_hits=i32(-1),
+            best_violations=i32(self.num_triples if counts_violations(p) else -1),
+            last_eval_loss=f32(np.nan), curves=np.full((slots + 1, 3), np.nan, f32),
+            final=Metrics(hits=i32(-1), margin=f32(np.nan), violations=i32(-1)),
         )  # fmt: skip
 
     def _initial_state(self, first: int) -> SeedState:
@@ -169,16 +174,34 @@ class Engine:
         stride, slots = i32(self.stride), i32(self.slots)
 
         def take_step(st: SeedState) -> SeedState:
-            params, opt_state, loss = step(st.params, st.opt_state, relevance)
-            improved = (st.best_loss - loss) > threshold
+            params, opt_state, loss, count = step(st.params, st.opt_state, relevance)
+            lower = (st.best_loss - loss) > threshold
+            best_violations = st.best_violations
+            if count is None:
+                improved = lower
+            else:  # MED's: a new minimum of the count resets the patience
+                improved = fewer = count < st.best_violations
+                best_violations = jnp.where(fewer, count, st.best_violations)
+                if p.patience_metric == "loss":
+                    improved = lower
             bad_steps = jnp.where(improved, 0, st.bad_steps + 1)
             status = jnp.where(~jnp.isfinite(loss), DIVERGED, RUNNING)
+            if p.success == "separation" and p.stop_at_success:
+                # checked on the parameters this step started from, which
+                # are kept: they are the witness, its update is dropped
+                found = (count == 0) & (status == RUNNING)
+                status = jnp.where(found, SOLVED, status)
+                params, opt_state = jax.tree.map(
+                    lambda old, new: jnp.where(found, old, new),
+                    (st.params, st.opt_state), (params, opt_state),
+                )  # fmt: skip
             if p.early_stopping:
                 patience_out = (bad_steps >= p.patience) & (status == RUNNING)
                 status = jnp.where(patience_out, EARLY_STOPPED, status)
             return st._replace(
                 step=st.step + 1, params=params, opt_state=opt_state,
-                best_loss=jnp.where(improved, loss, st.best_loss),
+                best_loss=jnp.where(lower, loss, st.best_loss),
+                best_violations=best_violations,
                 bad_steps=bad_steps, status=status, last_loss=loss,
             )  # fmt: skip
 
@@ -188,13 +211,19 @@ class Engine:
             st = jax.lax.while_loop(
                 lambda t: (t.status == RUNNING) & (t.step <= eval_at), take_step, st
             )
-            metrics = evaluate(st.params, relevance, s.k)
+            metrics = evaluate(st.params, relevance, s.k, p)
             reached = st.status == RUNNING  # took step eval_at, did not stop
-            success = meets(p.success, metrics.hits, metrics.margin, target)
+            success = meets(p.success, metrics, target)
             # a seed that reached the evaluation is RUNNING: it solved it, ran
-            # out of steps, or runs on; one that stopped earlier keeps its reason
-            verdict = jnp.where(success, SOLVED, jnp.where(eval_at == last, MAX_STEPS,
-                                                             RUNNING))  # fmt: skip
+            # out of steps, or runs on; one that stopped earlier keeps its
+            # reason. Without stop_at_success only the last evaluation judges.
+            at_last = eval_at == last
+            if p.stop_at_success:
+                verdict = jnp.where(success, SOLVED, jnp.where(at_last, MAX_STEPS,
+                                                                 RUNNING))  # fmt: skip
+            else:
+                verdict = jnp.where(at_last, jnp.where(success, SOLVED, MAX_STEPS),
+                                    RUNNING)  # fmt: skip
             status = jnp.where(reached, verdict, st.status)
             record = reached & (lax.rem(st.evaluations, stride) == 0)
             row = jnp.where(record, lax.div(st.evaluations, stride), slots)
@@ -211,13 +240,15 @@ class Engine:
                 final=metrics,
             )  # fmt: skip
 
-        # The published draws are normalised once, here, at step 0.
-        at_start = state.step == 0
-        params = jax.tree.map(
-            lambda fresh, kept: jnp.where(at_start, fresh, kept),
-            normalized_params(state.params), state.params,
-        )  # fmt: skip
-        state = state._replace(params=params)
+        # The published draws are normalised once, here, at step 0 (a
+        # protocol with init gaussian keeps them as drawn).
+        if p.init == "unit":
+            at_start = state.step == 0
+            params = jax.tree.map(
+                lambda fresh, kept: jnp.where(at_start, fresh, kept),
+                normalized_params(state.params), state.params,
+            )  # fmt: skip
+            state = state._replace(params=params)
         return jax.lax.while_loop(
             lambda t: (t.status == RUNNING) & (t.step < chunk_end), block, state
         )
@@ -304,6 +335,7 @@ class Engine:
                     eval_hits=curves[kept, 1].astype(np.int64).tolist(),
                     eval_margins=curves[kept, 2].tolist(),
                     best_hits=int(st.best_hits),
+                    best_violations=int(st.best_violations),
                     last_eval_loss=float(st.last_eval_loss),
                     final=jax.tree.map(lambda x: x.item(), st.final),
                     last_loss=float(st.last_loss),

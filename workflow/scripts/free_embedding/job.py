@@ -20,6 +20,8 @@ from .qrels import (
     relevance_mask,
     sample_query_indices,
     sampled_combinations,
+    subsets_qrels,
+    subsets_source,
 )
 from .results import build_document
 from .settings import RunSettings
@@ -29,12 +31,30 @@ def relevance_of(relevant_QxR: np.ndarray, num_docs: int) -> Relevance:
     return Relevance(relevance_mask(relevant_QxR, num_docs), relevant_QxR)
 
 
+def protocol_qrels(settings: RunSettings, qrels: Qrels | None) -> Qrels | None:
+    """The qrels the protocol optimises: with query_sizes 1..k, every subset
+    of 1..k of the n documents in place of the k-subsets (MED's queries)."""
+    s = settings
+    if s.protocol.query_sizes == "k":
+        return qrels
+    if qrels is not None and qrels.source == subsets_source(s.n, s.k):
+        return qrels
+    if qrels is not None and qrels.source != combinations_source(s.n, s.k):
+        raise ValueError(
+            f"protocol {s.protocol.name}: query_sizes 1..k needs the k-subsets of "
+            f"n documents, not {qrels.source}; leave it out for datasets"
+        )
+    return subsets_qrels(s.n, s.k)
+
+
 def seed_relevance(settings: RunSettings, qrels: Qrels | None = None) -> Relevance:
     """(Q, ...) arrays for all seeds, or (S, Q, ...) when ``max_queries``
     samples per seed: as published, each seed keeps the queries drawn with
     ``default_rng(seed + 1)``. Without ``qrels``, the k-subsets of n documents,
-    a sample of which is drawn without listing them all."""
+    a sample of which is drawn without listing them all; with query_sizes
+    1..k, every subset of 1..k documents (``protocol_qrels``)."""
     s = settings
+    qrels = protocol_qrels(s, qrels)
     total = qrels.num_queries if qrels else num_combinations(s.n, s.k)
     if s.max_queries is None or s.max_queries >= total:
         qrels = qrels or combinations_qrels(s.n, s.k)
@@ -67,6 +87,7 @@ def run_job(
     Without ``qrels``, the full combinatorial qrels of (n, k) are used.
     """
     s = settings
+    qrels = protocol_qrels(s, qrels)
     use_compilation_cache()
     device = resolve_device(s.device)
     total = qrels.num_queries if qrels else num_combinations(s.n, s.k)

@@ -46,6 +46,7 @@ LOSS_FACTS = {
     # a learned sigmoid temperature is not clamped: it grows past 100 on its
     # way to a positive margin (arXiv 2605.23556)
     "sigmoid": LossFacts(terms="pairs", start_temperature=1.0, only_with=("bias",)),
-    # over every (query, relevant, irrelevant) triple (arXiv 2601.20844)
-    "hinge": LossFacts(terms="triples", only_with=("margin",)),
+    # over every (query, relevant, irrelevant) triple (arXiv 2601.20844); MED's
+    # code divides the sum by the number of queries (reduction: query_mean)
+    "hinge": LossFacts(terms="triples", only_with=("margin", "reduction")),
 }

@@ -66,16 +66,35 @@ def _softplus_backward(saved, g):
 _softplus.defvjp(_softplus_forward, _softplus_backward)
 
 
-def hinge(scores_QxN, relevance: Relevance, temperature, protocol):
-    """Sum over every (query, relevant, irrelevant) triple of
-    max(0, margin - (s_rel - s_irr)) (arXiv 2601.20844)."""
+def margin_deficits(scores_QxN, relevance: Relevance, margin):
+    """margin - (s_rel - s_irr) of every (query, relevant, irrelevant) triple,
+    and the mask of the triples that exist (padding and relevant documents
+    out)."""
     index_QxR = relevance.index_QxR
     valid_QxR = index_QxR >= 0
     relevant_QxR = jnp.take_along_axis(scores_QxN, jnp.maximum(index_QxR, 0), axis=1)
     gaps_QxRxN = relevant_QxR[:, :, None] - scores_QxN[:, None, :]
-    terms_QxRxN = jax.nn.relu(protocol.margin - gaps_QxRxN)
-    counted = valid_QxR[:, :, None] & ~relevance.mask_QxN[:, None, :]
-    return jnp.sum(jnp.where(counted, terms_QxRxN, 0.0))
+    counted_QxRxN = valid_QxR[:, :, None] & ~relevance.mask_QxN[:, None, :]
+    return margin - gaps_QxRxN, counted_QxRxN
+
+
+def hinge(scores_QxN, relevance: Relevance, temperature, protocol):
+    """Sum over every (query, relevant, irrelevant) triple of
+    max(0, margin - (s_rel - s_irr)) (arXiv 2601.20844); with reduction
+    query_mean, that sum over the number of queries, as MED's code has it."""
+    deficits_QxRxN, counted = margin_deficits(scores_QxN, relevance, protocol.margin)
+    terms_QxRxN = jax.nn.relu(deficits_QxRxN)
+    total = jnp.sum(jnp.where(counted, terms_QxRxN, 0.0))
+    if protocol.reduction == "query_mean":
+        return total / scores_QxN.shape[0]
+    return total
+
+
+def violations(scores_QxN, relevance: Relevance, margin):
+    """How many triples miss the margin: s_rel - s_irr < margin (MED's count;
+    none means every query ranks its documents first, by that margin)."""
+    deficits_QxRxN, counted = margin_deficits(scores_QxN, relevance, margin)
+    return jnp.sum(counted & (deficits_QxRxN > 0), dtype=jnp.int32)
 
 
 LOSSES: dict[str, Callable] = {"infonce": infonce, "sigmoid": sigmoid, "hinge": hinge}

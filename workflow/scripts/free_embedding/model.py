@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from .loss_facts import LOSS_FACTS
-from .losses import LOSSES, Relevance
+from .losses import LOSSES, Relevance, violations
 from .precision import HIGHEST, make_matmul
 from .protocol import Protocol
 
@@ -36,36 +36,57 @@ class Params(NamedTuple):
 class Metrics(NamedTuple):
     hits: jax.Array  # relevant pairs inside their query's top k
     margin: jax.Array  # lowest relevant score - highest irrelevant score, all queries
+    violations: jax.Array  # triples short of the margin; -1 where not counted
+
+
+def counts_violations(p: Protocol) -> bool:
+    """Whether the protocol needs MED's violation count: to decide success,
+    or to stop when it no longer falls."""
+    return p.success == "separation" or (
+        p.early_stopping and p.patience_metric == "violations"
+    )
 
 
 def unit_rows(x: jax.Array) -> jax.Array:
     return x / jnp.linalg.norm(x, axis=1, keepdims=True)
 
 
-def query_vectors(params: Params, relevance: Relevance, matmul) -> jax.Array:
-    """Free queries, or each query the mean of its relevant documents."""
+def query_vectors(params: Params, relevance: Relevance) -> jax.Array:
+    """Free queries, or each query the mean of its relevant documents: their
+    rows gathered and summed (Q x R x d work, not a Q x N x d product)."""
     if params.queries is not None:
         return params.queries
-    weights_QxN = relevance.mask_QxN.astype(jnp.float32)
-    counts_Qx1 = jnp.sum(weights_QxN, axis=1, keepdims=True)
-    return matmul(weights_QxN, params.docs.T) / counts_Qx1
+    index_QxR = relevance.index_QxR
+    valid_QxRx1 = (index_QxR >= 0)[:, :, None]
+    rows_QxRxD = jnp.take(params.docs, jnp.maximum(index_QxR, 0), axis=0)
+    summed_QxD = jnp.sum(jnp.where(valid_QxRx1, rows_QxRxD, 0.0), axis=1)
+    return summed_QxD / jnp.sum(valid_QxRx1, axis=1, dtype=jnp.float32)
 
 
 def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: str):
-    """One Adam update, then (as published) every row re-normalised."""
+    """One Adam update, then (as published) every row re-normalised.
+
+    The step returns the loss and, where the protocol counts them, the
+    violations of the parameters it started from, from the loss's own scores
+    (None otherwise: the published step traces the published program).
+    """
     matmul = make_matmul(p.precision, platform)
     loss = LOSSES[p.loss]
     clamp = LOSS_FACTS[p.loss].temperature_range
+    counting = counts_violations(p)
 
     def loss_of(params: Params, relevance: Relevance):
         temperature = params.temperature if p.learn_temperature else p.temperature
-        scores_QxN = matmul(query_vectors(params, relevance, matmul), params.docs)
-        return loss(scores_QxN, relevance, temperature, p)
+        scores_QxN = matmul(query_vectors(params, relevance), params.docs)
+        value = loss(scores_QxN, relevance, temperature, p)
+        if not counting:
+            return value, None
+        return value, violations(jax.lax.stop_gradient(scores_QxN), relevance, p.margin)
 
-    value_and_grad = jax.value_and_grad(loss_of)
+    value_and_grad = jax.value_and_grad(loss_of, has_aux=True)
 
     def step(params: Params, opt_state, relevance: Relevance):
-        value, grads = value_and_grad(params, relevance)
+        (value, count), grads = value_and_grad(params, relevance)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         if p.normalize:
@@ -73,15 +94,16 @@ def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: st
             params = params._replace(queries=queries, docs=unit_rows(params.docs))
         if p.learn_temperature and clamp is not None:
             params = params._replace(temperature=jnp.clip(params.temperature, *clamp))
-        return params, opt_state, value
+        return params, opt_state, value, count
 
     return step
 
 
-def evaluate(params: Params, relevance: Relevance, k: int) -> Metrics:
-    """Top-k hits and margins, always at full float32 precision."""
+def evaluate(params: Params, relevance: Relevance, k: int, p: Protocol) -> Metrics:
+    """Top-k hits, the global margin and (where the protocol counts them) the
+    violations, always at full float32 precision."""
     full = lambda a, b: jnp.dot(a, b.T, precision=HIGHEST)  # noqa: E731
-    scores_QxN = full(query_vectors(params, relevance, full), params.docs)
+    scores_QxN = full(query_vectors(params, relevance), params.docs)
     mask_QxN = relevance.mask_QxN
     _, top_QxK = jax.lax.top_k(scores_QxN, k)
     found_QxK = jnp.take_along_axis(mask_QxN, top_QxK, axis=1, mode="promise_in_bounds")
@@ -93,4 +115,9 @@ def evaluate(params: Params, relevance: Relevance, k: int) -> Metrics:
         lambda a, b: (jnp.minimum(a[0], b[0]), jnp.maximum(a[1], b[1])),
         (0, 1),
     )  # fmt: skip
-    return Metrics(hits=hits, margin=lowest_relevant - highest_other)
+    count = (
+        violations(scores_QxN, relevance, p.margin)
+        if counts_violations(p)
+        else jnp.int32(-1)
+    )
+    return Metrics(hits=hits, margin=lowest_relevant - highest_other, violations=count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import IntEnum
+from types import SimpleNamespace
 
 
 class Stop(IntEnum):
@@ -26,14 +27,21 @@ CURVES = ("curve_steps", "curve_losses", "curve_accuracies", "curve_margins")
 SUCCESS_RULES = {
     "top_k": "100% top-k accuracy, final_accuracy 1.0",
     "margin": "a positive global margin, final_margin > 0",
+    "separation": "every triple separated by the margin, final_violations 0",
 }
 
 
-def meets(success: str, hits, margin, num_relevant: int):
-    """Whether an evaluation meets the protocol's success criterion: every
-    relevant pair in its query's top k (``top_k``), or a strictly positive
-    global margin (``margin``). Works on numbers and on traced JAX values."""
-    return margin > 0 if success == "margin" else hits == num_relevant
+def meets(success: str, metrics, num_relevant: int):
+    """Whether an evaluation (``hits``, ``margin``, ``violations``) meets the
+    protocol's success criterion: every relevant pair in its query's top k
+    (``top_k``), a strictly positive global margin (``margin``), or no
+    (query, relevant, irrelevant) triple short of the margin (``separation``,
+    MED's). Works on numbers and on traced JAX values."""
+    if success == "margin":
+        return metrics.margin > 0
+    if success == "separation":
+        return metrics.violations == 0
+    return metrics.hits == num_relevant
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,10 @@ class SeedOutcome:
     (published meaning), ``last_loss`` the loss of the last step taken.
     ``final_margin`` is the global margin of the parameters the seed stopped
     with: the lowest relevant score minus the highest irrelevant score, over
-    all queries. ``temperature`` is the learned one, if any.
+    all queries. ``final_violations`` counts their (query, relevant,
+    irrelevant) triples short of the protocol's margin, ``min_violations``
+    the fewest at any step (MED's count; None where the protocol counts
+    none). ``temperature`` is the learned one, if any.
     """
 
     seed: int
@@ -62,6 +73,8 @@ class SeedOutcome:
     last_loss: float
     best_loss: float
     final_margin: float
+    final_violations: int | None
+    min_violations: int | None
     temperature: float | None
     num_queries: int
     num_relevant: int
@@ -89,6 +102,7 @@ def build_outcome(
     eval_hits: list[int],
     eval_margins: list[float],
     best_hits: int,
+    best_violations: int,
     last_eval_loss: float,
     final,
     last_loss: float,
@@ -105,9 +119,8 @@ def build_outcome(
     """
     final_accuracy = final.hits / num_relevant
     observed = max(best_hits, 0) / num_relevant
-    solved = stop_reason == "solved" or meets(
-        success, final.hits, final.margin, num_relevant
-    )
+    solved = stop_reason == "solved" or bool(meets(success, final, num_relevant))
+    counted = final.violations >= 0
     return SeedOutcome(
         seed=seed,
         solved=solved,
@@ -121,6 +134,8 @@ def build_outcome(
         last_loss=last_loss,
         best_loss=best_loss,
         final_margin=final.margin,
+        final_violations=final.violations if counted else None,
+        min_violations=best_violations if counted else None,
         temperature=temperature,
         num_queries=num_queries,
         num_relevant=num_relevant,
@@ -136,8 +151,12 @@ def final_meets(success: str, metrics: dict) -> bool:
     result file holds them) meets the success criterion; a margin that was not
     finite is recorded as None."""
     margin = metrics["final_margin"]
-    margin = float("nan") if margin is None else margin
-    return bool(meets(success, metrics["final_accuracy"], margin, 1.0))
+    recorded = SimpleNamespace(
+        hits=metrics["final_accuracy"],
+        margin=float("nan") if margin is None else margin,
+        violations=metrics.get("final_violations"),
+    )
+    return bool(meets(success, recorded, 1.0))
 
 
 def metrics_problem(metrics: dict, success: str, max_steps: int) -> str | None:

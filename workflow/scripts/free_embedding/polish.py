@@ -67,7 +67,7 @@ def witness_params(construction: str, k: int, n: int, p: Protocol):
 def polish(construction: str, k: int, n: int, p: Protocol) -> PolishRecord:
     """Run protocol ``p`` for up to ``p.max_steps`` from the witness."""
     params, relevance = witness_params(construction, k, n, p)
-    start = host_metrics(params, relevance.mask_QxN, k)
+    start = host_metrics(params, relevance, k, p)
     settings = RunSettings(d=2 * k, n=n, k=k, seeds=(0,), protocol=p)
     o = run_stepwise(settings, 0, relevance, initial=params, stop_at_success=False)
     return PolishRecord(

@@ -23,7 +23,12 @@ from .loss_facts import LOSS_FACTS
 
 SCHEDULES = ("constant", "warmup_cosine", "onecycle")
 QUERIES = ("free", "centroid")
-SUCCESS = ("top_k", "margin")
+# which subsets of the documents are queries: of exactly k, or of every size 1..k
+QUERY_SIZES = ("k", "1..k")
+INITS = ("unit", "gaussian")
+SUCCESS = ("top_k", "margin", "separation")
+REDUCTIONS = ("sum", "query_mean")
+PATIENCE_METRICS = ("loss", "violations")
 # the precision of the loss's matrix products (what each means: precision.py)
 PRECISIONS = ("default", "float32", "tf32", "bf16")
 NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -52,13 +57,18 @@ class Protocol:
     base_momentum: float = 0.85
     max_momentum: float = 0.95
     queries: str = "free"
+    query_sizes: str = "k"  # "1..k": centroid queries only (MED's)
+    reduction: str = "sum"  # hinge only: of its terms, or their sum / queries
+    init: str = "unit"  # unit rows, or the raw Gaussian draws
     normalize: bool = True
     early_stopping: bool = True
+    patience_metric: str = "loss"  # what must improve within patience steps
     patience: int = 1000
     min_delta: float = 1e-5
     max_steps: int = 100_000
     eval_every: int = 50
     success: str = "top_k"
+    stop_at_success: bool = True  # false: success is judged at the end alone
     precision: str = "default"
 
     def __post_init__(self) -> None:
@@ -87,7 +97,9 @@ class ProtocolError(ValueError):
 
 FIELDS = {f.name: f for f in dataclasses.fields(Protocol)}
 CHOICES = {"loss": tuple(LOSS_FACTS), "schedule": SCHEDULES, "queries": QUERIES,
-           "success": SUCCESS, "precision": PRECISIONS}  # fmt: skip
+           "query_sizes": QUERY_SIZES, "reduction": REDUCTIONS, "init": INITS,
+           "patience_metric": PATIENCE_METRICS, "success": SUCCESS,
+           "precision": PRECISIONS}  # fmt: skip
 
 # the settings of some losses only (loss_facts), and the losses that use each
 LOSS_SETTINGS = {
@@ -96,13 +108,24 @@ LOSS_SETTINGS = {
 }
 ONECYCLE_SETTINGS = ("pct_start", "div_factor", "final_div_factor",
                      "cycle_momentum", "base_momentum", "max_momentum")  # fmt: skip
-# settings that mean something only with some choices of another
+# settings that mean something only with some choices of another: each maps
+# to (key, values) pairs, any one of which gives the setting its meaning
 ONLY_WITH = {
-    **{key: ("loss", losses) for key, losses in LOSS_SETTINGS.items()},
-    "warmup_fraction": ("schedule", ("warmup_cosine",)),
-    "start_factor": ("schedule", ("warmup_cosine",)),
-    "final_ratio": ("schedule", ("warmup_cosine",)),
-    **{key: ("schedule", ("onecycle",)) for key in ONECYCLE_SETTINGS},
+    **{key: [("loss", losses)] for key, losses in LOSS_SETTINGS.items()},
+    "warmup_fraction": [("schedule", ("warmup_cosine",))],
+    "start_factor": [("schedule", ("warmup_cosine",))],
+    "final_ratio": [("schedule", ("warmup_cosine",))],
+    **{key: [("schedule", ("onecycle",))] for key in ONECYCLE_SETTINGS},
+    "query_sizes": [("queries", ("centroid",))],
+    "patience_metric": [("early_stopping", (True,))],
+    "patience": [("early_stopping", (True,))],
+    "min_delta": [("early_stopping", (True,))],
+}
+# the separation that success "separation" asks of every triple is the margin
+ONLY_WITH["margin"] = ONLY_WITH["margin"] + [("success", ("separation",))]
+# which values of a setting need another's: (setting, value) -> (key, values)
+NEEDS = {
+    ("query_sizes", "1..k"): ("queries", ("centroid",)),
 }
 LIMITS = {"max_steps": 10**9, "patience": 10**9, "eval_every": 10**9}
 
@@ -137,7 +160,8 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
             errors[name] = (
                 f"must be one of {', '.join(allowed)}, got {getattr(p, name)!r}"
             )
-    for name in ("learn_temperature", "normalize", "early_stopping", "cycle_momentum"):
+    for name in ("learn_temperature", "normalize", "early_stopping", "cycle_momentum",
+                 "stop_at_success"):  # fmt: skip
         if not isinstance(getattr(p, name), bool):
             errors[name] = f"must be true or false, got {getattr(p, name)!r}"
     for name, limit in LIMITS.items():
@@ -174,6 +198,11 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
                 f"pct_start x max_steps must exceed 1 (the rise ends at step "
                 f"pct_start x max_steps - 1), got {p.pct_start} x {p.max_steps}"
             )
+    for (name, value), (key, values) in NEEDS.items():
+        if getattr(p, name) == value and getattr(p, key) not in values:
+            errors.setdefault(name, (
+                f"{value} needs {key}: {' or '.join(values)}, not {getattr(p, key)}"
+            ))  # fmt: skip
     if facts is not None and facts.start_temperature is None:
         if p.learn_temperature:
             errors["learn_temperature"] = f"loss {p.loss} has no temperature to learn"
@@ -185,10 +214,13 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
 def unused_settings(given: dict, p: Protocol) -> dict[str, str]:
     """Settings written for a protocol that its other choices ignore."""
     errors = {}
-    for name, (key, values) in ONLY_WITH.items():
-        if name in given and getattr(p, key) not in values:
-            errors[name] = (f"only means something with {key}: {' or '.join(values)}, "
-                            f"not {getattr(p, key)}")  # fmt: skip
+    for name, conditions in ONLY_WITH.items():
+        if name in given and not any(getattr(p, k) in v for k, v in conditions):
+            errors[name] = "only means something with " + "; or with ".join(
+                f"{key}: {' or '.join(map(_word, values))}, "
+                f"not {_word(getattr(p, key))}"
+                for key, values in conditions
+            )
     return errors
 
 

@@ -80,6 +80,22 @@ def combinations_qrels(n: int, k: int) -> Qrels:
     return Qrels(np.ascontiguousarray(relevant), n, combinations_source(n, k))
 
 
+def subsets_qrels(n: int, k: int) -> Qrels:
+    """Every subset of 1..k documents of {0..n-1} (sizes below n), smaller
+    sizes first, each size in lexicographic order, padded with -1 to k: MED's
+    queries (query_sizes 1..k)."""
+    parts = [combinations_qrels(n, size).relevant for size in range(1, k + 1)
+             if size < n or size == k]  # fmt: skip
+    padded = [np.pad(x, ((0, 0), (0, k - x.shape[1])), constant_values=PAD)
+              for x in parts]  # fmt: skip
+    return Qrels(np.concatenate(padded), n, subsets_source(n, k))
+
+
+def subsets_source(n: int, k: int) -> str:
+    """The ``source`` of the qrels of every subset of 1..k documents."""
+    return f"subsets(n={n}, sizes=1..{k})"
+
+
 def combination_at(n: int, k: int, index: int) -> list[int]:
     """The ``index``-th k-subset of {0..n-1} in lexicographic order, without
     listing the ones before it (so a sample of C(200000, 2) queries is cheap).

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # settings brings JAX, which the analysis jobs' env lacks
 SCHEMA = "free-embedding-run/2"
 SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "solved_at_step",
                "max_accuracy", "max_accuracy_observed", "final_accuracy",
-               "final_margin")  # fmt: skip
+               "final_margin", "final_violations", "min_violations")  # fmt: skip
 RERUN = (
     "delete it and run snakemake again: it recomputes the missing file and "
     "everything that depends on it"

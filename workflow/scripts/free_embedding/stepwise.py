@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .losses import Relevance
-from .model import Metrics, Params, make_step
+from .model import Metrics, Params, counts_violations, make_step, query_vectors
 from .outcome import SeedOutcome, Stop, build_outcome, meets
 from .protocol import Protocol
 from .schedules import make_optimizer
@@ -27,36 +27,46 @@ from .settings import RunSettings
 
 
 def published_init(seed: int, num_queries: int, n: int, d: int, p: Protocol) -> Params:
-    """The published ``initialize_embeddings``, op for op, eagerly."""
+    """The published ``initialize_embeddings``, op for op, eagerly (with init
+    gaussian, the same draws left as drawn)."""
+    unit = p.init == "unit"
     key_q, key_d = jax.random.split(jax.random.PRNGKey(seed))
     docs = jax.random.normal(key_d, (n, d), dtype=jnp.float32)
-    docs /= jnp.linalg.norm(docs, axis=1, keepdims=True)
+    if unit:
+        docs /= jnp.linalg.norm(docs, axis=1, keepdims=True)
     queries = None
     if p.queries == "free":
         queries = jax.random.normal(key_q, (num_queries, d), dtype=jnp.float32)
-        queries /= jnp.linalg.norm(queries, axis=1, keepdims=True)
+        if unit:
+            queries /= jnp.linalg.norm(queries, axis=1, keepdims=True)
     temperature = jnp.float32(p.temperature) if p.learn_temperature else None
     return Params(queries, docs, temperature)
 
 
-def host_metrics(params: Params, mask_QxN: np.ndarray, k: int) -> Metrics:
+def host_metrics(
+    params: Params, relevance: Relevance, k: int, p: Protocol
+) -> Metrics:
     """As published: scores by an eager ``jnp.dot`` of host copies, top k by
-    ``argsort``; the global margin from the same scores."""
+    ``argsort``; the global margin and the violations from the same scores."""
+    mask_QxN = np.asarray(relevance.mask_QxN, bool)
     docs = np.asarray(jax.device_get(params.docs))
-    if params.queries is not None:
-        queries = np.asarray(jax.device_get(params.queries))
-    else:  # centroid queries, as the engine computes them (full precision)
-        weights = mask_QxN.astype(np.float32)
-        queries = np.asarray(
-            jnp.dot(weights, docs, precision=jax.lax.Precision.HIGHEST)
-        ) / weights.sum(axis=1, keepdims=True)
+    # free queries, or centroids as the engine computes them
+    queries = np.asarray(jax.jit(query_vectors)(params, relevance))
     scores = np.asarray(jnp.dot(queries, docs.T))
     top = np.argsort(-scores, axis=1)[:, :k]
     lowest_relevant = np.where(mask_QxN, scores, np.inf).min()
     highest_other = np.where(mask_QxN, -np.inf, scores).max()
+    violations = -1
+    if counts_violations(p):
+        index_QxR = np.asarray(relevance.index_QxR)
+        relevant = np.take_along_axis(scores, np.maximum(index_QxR, 0), axis=1)
+        short = np.float32(p.margin) - (relevant[:, :, None] - scores[:, None, :]) > 0
+        counted = (index_QxR >= 0)[:, :, None] & ~mask_QxN[:, None, :]
+        violations = int(np.sum(short & counted))
     return Metrics(
         hits=int(np.take_along_axis(mask_QxN, top, axis=1).sum()),
         margin=float(np.float32(lowest_relevant - highest_other)),
+        violations=violations,
     )
 
 
@@ -92,30 +102,44 @@ def run_stepwise(
     opt_state = optimizer.init(params)
     on_device = Relevance(jnp.asarray(mask_QxN), jnp.asarray(relevance.index_QxR))
 
+    per_query = mask_QxN.sum(axis=1)
+    fewest = int(np.sum(per_query * (num_docs - per_query)))
+    by_violations = p.patience_metric == "violations"
     best, bad_steps, last_loss = float("inf"), 0, float("nan")
     steps, losses, hits, margins = [], [], [], []
     reason, steps_run = Stop.MAX_STEPS.reason, 0
+    # the protocol may judge success at the end alone (stop_at_success false)
+    stop_here = stop_at_success and p.stop_at_success
     for i in range(p.max_steps):
-        params, opt_state, loss = step(params, opt_state, on_device)
+        before = params, opt_state
+        params, opt_state, loss, count = step(params, opt_state, on_device)
         last_loss, steps_run = float(loss), i + 1
-        if last_loss < best - p.min_delta:
-            best, bad_steps = last_loss, 0
-        else:
-            bad_steps += 1
+        improved = last_loss < best - p.min_delta
+        best = last_loss if improved else best
+        if count is not None:
+            fewer = int(count) < fewest
+            fewest = min(fewest, int(count))
+            improved = fewer if by_violations else improved
+        bad_steps = 0 if improved else bad_steps + 1
         if not np.isfinite(last_loss):
             reason = Stop.DIVERGED.reason
+            break
+        if p.success == "separation" and stop_here and int(count) == 0:
+            params, opt_state = before  # the witness: this step's start
+            reason = Stop.SOLVED.reason
             break
         if p.early_stopping and bad_steps >= p.patience:
             reason = Stop.EARLY_STOPPED.reason
             break
         if i % p.eval_every == 0 or i == p.max_steps - 1:
-            metrics = host_metrics(params, mask_QxN, s.k)
+            metrics = host_metrics(params, on_device, s.k, p)
             steps.append(i)
             losses.append(last_loss)
             hits.append(metrics.hits)
             margins.append(metrics.margin)
-            met = meets(p.success, metrics.hits, metrics.margin, num_relevant)
-            if met and stop_at_success:
+            met = meets(p.success, metrics, num_relevant)
+            at_end = i == p.max_steps - 1 and not p.stop_at_success
+            if met and (stop_here or at_end):
                 reason = Stop.SOLVED.reason
                 break
     temperature = params.temperature
@@ -129,8 +153,9 @@ def run_stepwise(
         eval_hits=hits,
         eval_margins=margins,
         best_hits=max(hits, default=-1),
+        best_violations=fewest if counts_violations(p) else -1,
         last_eval_loss=losses[-1] if losses else float("nan"),
-        final=host_metrics(params, mask_QxN, s.k),
+        final=host_metrics(params, on_device, s.k, p),
         last_loss=last_loss,
         best_loss=best,
         temperature=None if temperature is None else float(temperature),
