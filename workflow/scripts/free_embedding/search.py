@@ -19,14 +19,21 @@ plan one probe at a time, so a workflow runs any strategy as ordinary jobs
   parallel;
 - ``grid``: the values given, all at once; no outcome decides anything.
 
+A third strategy, ``bisect`` (:class:`Bisect`), is the critical_d_of_n
+search's, not a choice of ``search.strategy``: Wang et al.'s (arXiv:2601.20844)
+binary search for the smallest d in a window of d, one probe at a time.
+
 No strategy plans a value above ``limit`` (max_n, max_d) or above
 ``fit_limit``, the largest value whose jobs fit what one job may have; a
 search that memory stopped says so. :class:`Search` applies a strategy to one
-subject: which jobs it runs, where their results live, what it found.
+subject: which jobs it runs, where their results live, what it found. A
+search may be warm-started from another (``after``): its lowest value is where
+that one ended, so :func:`replay_search` replays the chain in order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +60,7 @@ class SearchDone:
     probed: tuple[int, ...]  # n evaluated during gallop and binary search
     sweep: tuple[int, ...]  # n of the final neighbourhood sweep
     capped_by_memory: bool = False  # the gallop reached fit_limit; beyond, no fit
+    window: tuple[int, int] | None = None  # a bisection's [lowest, highest] value
 
 
 class _Unknown(Exception):
@@ -140,6 +148,52 @@ def _gallop_and_bisect(start, lowest, max_n, solved):
     return critical, n_high
 
 
+def plan_bisect(
+    lowest: int,
+    window: int,
+    outcomes: dict[int, bool],
+    limit: int = 100_000,
+    fit_limit: int | None = None,
+) -> NeedProbe | SearchDone:
+    """The bisect strategy's plan: a binary search of the window
+    [lowest, lowest + window - 1], cut at ``limit`` and ``fit_limit``, for the
+    first value that does not hold (``outcomes``: true below the boundary).
+
+    Wang et al.'s order (med/search.py, binary_search_med): probe the middle,
+    rounded down; a value that does not hold is the boundary so far and the
+    search goes below it, otherwise above. ``upper_n`` is the first value
+    that does not hold, None when every probe held (the boundary is above the
+    window: ``capped_by_memory`` when fit_limit cut the window short, not
+    limit); ``critical_n`` the largest probe below it that held. ``window`` is
+    the range searched; empty (lowest > highest) when ``lowest`` is already
+    above ``limit`` or ``fit_limit``, as a warm start can be.
+    """
+    if window < 1:
+        raise ValueError(f"a bisection's window must hold a value, got {window}")
+    high = lowest + window - 1
+    top = min(high, limit, high if fit_limit is None else fit_limit)
+    low, upper, probed = lowest, None, []
+    while low <= top:
+        mid = (low + top) // 2
+        if mid not in outcomes:
+            return NeedProbe(mid)
+        probed.append(mid)
+        if outcomes[mid]:
+            low = mid + 1
+        else:
+            upper, top = mid, mid - 1
+    top = min(high, limit, high if fit_limit is None else fit_limit)
+    held = [x for x in probed if outcomes[x] and (upper is None or x < upper)]
+    memory = (
+        upper is None
+        and fit_limit is not None
+        and lowest <= limit
+        and fit_limit < min(high, limit)
+    )
+    return SearchDone(max(held, default=None), upper, tuple(probed), (), memory,
+                      (lowest, top))  # fmt: skip
+
+
 class Strategy(typing.Protocol):
     """How a search chooses the values it runs (see the module's docstring)."""
 
@@ -205,7 +259,36 @@ class Grid:
         return {"grid": list(self.values)}
 
 
+@dataclass(frozen=True)
+class Bisect:
+    """Wang et al.'s search for the smallest d (arXiv:2601.20844, MED): a
+    binary search of the ``window`` values from ``start``, or from a warm
+    start's lowest value when that is higher (:func:`plan_bisect`)."""
+
+    start: int = 1
+    window: int = 40
+    name: ClassVar[str] = "bisect"
+    finds_boundary: ClassVar[bool] = True
+
+    def plan(self, holds, lowest, limit, fit_limit=None):
+        return plan_bisect(max(self.start, lowest), self.window, holds, limit,
+                           fit_limit)  # fmt: skip
+
+    def tag(self, axis, limit):
+        return f"start~{self.start}_window~{self.window}_max{axis}~{limit}"
+
+    def settings(self, limit):
+        return {"start": self.start, "window": self.window, "limit": limit}
+
+
+# The choices of the config's search.strategy (Bisect is critical_d_of_n's).
 STRATEGIES = {strategy.name: strategy for strategy in (Gallop, Grid)}
+
+
+def covered(chosen: str | list[str], names) -> list[str]:
+    """The protocols a search section covers, in the config's order: every
+    one of ``names`` for "all", else those it lists."""
+    return [name for name in names if chosen == "all" or name in chosen]
 
 
 @dataclass(frozen=True)
@@ -213,10 +296,13 @@ class Search:
     """One search of the workflow: a strategy applied along one axis.
 
     ``axis`` "n": the critical n of (protocol, k, d), the qrels every k-subset
-    of n documents; solved below the boundary. ``axis`` "d": the critical d
-    of a dataset's qrels (``documents`` fixed); solved from the boundary up,
-    so the strategy sees "unsolved". Each value is one optimisation job, whose
-    result lives at ``run_path(x)``.
+    of n documents; solved below the boundary. ``axis`` "d": the smallest d
+    that solves a dataset's qrels (``dataset``), or every k-subset of
+    ``documents`` documents (no dataset: the critical_d_of_n searches); solved
+    from the boundary up, so the strategy sees "unsolved". Each value is one
+    optimisation job, whose result lives at ``run_path(x)``. ``after``: the
+    search this one is warm-started from (the previous n's): it starts where
+    that one ended (:meth:`next_lowest`), and its path names the chain.
     """
 
     protocol: str
@@ -224,15 +310,16 @@ class Search:
     k: int
     strategy: Strategy
     d: int | None = None  # fixed, in a search over n
-    dataset: str | None = None  # the qrels of a search over d
-    documents: int | None = None  # and their n
+    dataset: str | None = None  # the qrels of a search over d, if a dataset's
+    documents: int | None = None  # and their n (fixed, in a search over d)
     limit: int = 100_000  # max_n or max_d
     fit_limit: int | None = None  # the largest value whose jobs fit in memory
+    after: Search | None = None  # the search whose end this one starts from
 
     @property
     def source(self) -> str:
         """The qrels a probe optimises: ``k~K`` or ``dataset~NAME``."""
-        if self.axis == "n":
+        if self.dataset is None:
             return paths.source(k=self.k)
         return paths.source(dataset=self.dataset)
 
@@ -240,7 +327,16 @@ class Search:
     def subject(self) -> str:
         if self.axis == "n":
             return paths.build(paths.SUBJECT_N, k=self.k, d=self.d)
+        if self.dataset is None:
+            return paths.build(paths.SUBJECT_D_OF_N, k=self.k, n=self.documents)
         return paths.build(paths.SUBJECT_D, dataset=self.dataset)
+
+    @property
+    def chain(self) -> tuple[int, ...]:
+        """The n of the searches this one is warm-started from, first first."""
+        if self.after is None:
+            return ()
+        return (*self.after.chain, self.after.documents)
 
     def probe(self, x: int) -> dict:
         """The optimize job of value x: its wildcards."""
@@ -251,23 +347,43 @@ class Search:
         return paths.build(paths.RUN, **self.probe(x))
 
     def tag(self) -> str:
-        return self.strategy.tag(self.axis, self.limit)
+        """The settings that decide what it runs: its strategy's, and for a
+        warm start the chain before it (another chain, other windows)."""
+        after = "-".join(map(str, self.chain))
+        return self.strategy.tag(self.axis, self.limit) + (
+            f"_after~{after}" if after else ""
+        )
 
     def summary_path(self) -> str:
         return paths.build(paths.SUMMARY, protocol=self.protocol,
                            subject=self.subject, settings=self.tag())  # fmt: skip
 
-    def plan(self, solved: dict[int, bool]) -> NeedProbe | SearchDone:
-        """The strategy against ``solved`` (value -> some seed solved it)."""
+    def plan(
+        self, solved: dict[int, bool], lowest: int | None = None
+    ) -> NeedProbe | SearchDone:
+        """The strategy against ``solved`` (value -> some seed solved it),
+        from ``lowest`` (a warm start) or the axis's smallest value."""
         if self.axis == "n":
             return self.strategy.plan(solved, self.k + 1, self.limit, self.fit_limit)
         unsolved = {d: not outcome for d, outcome in solved.items()}
-        return self.strategy.plan(unsolved, 1, self.limit, self.fit_limit)
+        return self.strategy.plan(unsolved, lowest or 1, self.limit, self.fit_limit)
 
     def found(self, done: SearchDone) -> int | None:
         """The critical value: the largest n solved below the first failure;
         the smallest d solved above the last failure."""
         return done.critical_n if self.axis == "n" else done.upper_n
+
+    def next_lowest(self, done: SearchDone) -> int:
+        """Where a search warm-started from this one starts: the smallest d
+        found, since a larger n needs at least as many dimensions (its qrels
+        hold this n's); where none was found, above the window searched."""
+        found = self.found(done)
+        if found is not None:
+            return found
+        if done.window is None:
+            raise ValueError(f"{self.strategy.name} searches no window to go past")
+        low, high = done.window
+        return max(low, high + 1)
 
     def values(self, done: SearchDone) -> list[int]:
         """Every value the search ran, in order."""
@@ -284,6 +400,11 @@ class Search:
                 "capped_by_memory": done.capped_by_memory,
                 "memory_limit": self.fit_limit if done.capped_by_memory else None,
             }
+        if done.window is not None:
+            found["window"] = list(done.window)
+        if self.after is not None:
+            found["after"] = {"n": self.after.documents,
+                              "summary": self.after.summary_path()}  # fmt: skip
         return {
             "protocol": self.protocol, "axis": self.axis, "subject": self.subject,
             "strategy": self.strategy.name,
@@ -291,6 +412,16 @@ class Search:
             **found, "probed": list(done.probed), "sweep_values": list(done.sweep),
             "runs": [self.run_path(x) for x in self.values(done)],
         }  # fmt: skip
+
+
+def warm_chain(searches: list[Search]) -> list[Search]:
+    """The searches, each warm-started from the one before it (MED's
+    warm start over increasing n)."""
+    chained: list[Search] = []
+    for search in searches:
+        after = chained[-1] if chained else None
+        chained.append(dataclasses.replace(search, after=after))
+    return chained
 
 
 def replay(
@@ -304,3 +435,13 @@ def replay(
         if isinstance(step, SearchDone):
             return step
         outcomes[step.n] = solved(step.n)
+
+
+def replay_search(search: Search, solved: Callable[[Search, int], bool]) -> SearchDone:
+    """Replay ``search``, and before it the searches it is warm-started from:
+    ``solved(s, x)`` answers whether some seed solved search s's value x."""
+    lowest = None
+    if search.after is not None:
+        lowest = search.after.next_lowest(replay_search(search.after, solved))
+    return replay(lambda known: search.plan(known, lowest),
+                  lambda x: solved(search, x))  # fmt: skip
