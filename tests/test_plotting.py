@@ -201,7 +201,8 @@ def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
     assert capped_markers(fig, "^") == ({(20.0, 14.0)}, [CAPPED])
     labels = legend(fig.axes[0])
     published = [label for label in labels if label.startswith("published by ")]
-    assert len(published) == FOLLOWUPS.groupby("citation").ngroups
+    methods = FOLLOWUPS.groupby(["first_author", "citation", "method"]).ngroups
+    assert len(published) == methods
     black = [line for line in lines(fig) if line.get_color() == "black"]
     drawn = {
         (float(x), float(y))

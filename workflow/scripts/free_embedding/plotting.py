@@ -344,7 +344,8 @@ def critical_d_of_n(critical, followups, paths, dpi=150) -> plt.Figure:
     ax.set_xlabel("documents n (log scale)")
     ax.set_ylabel("smallest d that solves every top-k subset")
     ax.set_title("Smallest d for each n (any seed)")
-    ax.legend(fontsize=7)
+    # below the axes: the follow-ups' points fill the plot
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
     return fig
