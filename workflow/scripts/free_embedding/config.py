@@ -23,7 +23,7 @@ import yaml
 from . import paper
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
-from .search import Bisect, Gallop, Grid, Strategy
+from .strategies import Bisect, Gallop, Grid, Strategy
 
 # YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
