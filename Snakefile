@@ -57,6 +57,8 @@ rule all:
         "results/figures/protocols_vs_d.png",
         N_SUMMARIES,
         D_SUMMARIES,
+        D_OF_N_SUMMARIES,
+        D_OF_N_RESULTS,
         known_runs(),
         incomplete_runs(),
         DATASET_MANIFESTS,

@@ -187,3 +187,18 @@ def run_document(d, n, solved_by_seed, protocol="published", margin=-0.1):
         "metrics": {"seeds": seeds},
         "timing": {"total_seconds": 2.0},
     }
+
+
+def d_of_n_search(n, thresholds, tested, window, after=None, limit=1024,
+                  memory=False, protocol="published"):  # fmt: skip
+    """A smallest-d search's summary and documents: seed s solves d >= its
+    threshold; ``tested`` in the search's order."""
+    docs = [run_document(d, n, {s: d >= t for s, t in thresholds.items()}, protocol)
+            for d in tested]  # fmt: skip
+    solved = [d for d in tested if any(d >= t for t in thresholds.values())]
+    summary = {"protocol": protocol, "subject": f"k~2/n~{n}",
+               "critical_d": min(solved, default=None), "window": list(window),
+               "settings": {"start": 1, "window": 8, "limit": limit},
+               "capped_by_memory": memory,
+               "after": None if after is None else {"n": after}}  # fmt: skip
+    return summary, docs

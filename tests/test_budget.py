@@ -5,13 +5,20 @@ import math
 from free_embedding.budget import (
     config_errors,
     largest_d,
+    largest_d_of_n,
     largest_n,
     probe_mb,
     refusal,
     witness_limit,
 )
 from free_embedding.config import load
-from free_embedding.memory import optimize_job_mb, qrels_job_mb, witness_job_mb
+from free_embedding.memory import (
+    MB,
+    optimize_job_mb,
+    qrels_job_mb,
+    size,
+    witness_job_mb,
+)
 from helpers import SCHEMA_PATH, VOCAB
 
 LOSSES = {"published": "infonce"}
@@ -80,3 +87,28 @@ def test_the_witness_stage_is_sized_before_any_job():
     fit = witness_limit(need, 11, 512)
     assert fit == 23 and witness_job_mb(11, 24) > need
     assert witness_limit(24_000, 2, 512) == 512  # the default never stops early
+
+
+def test_the_smallest_d_searches_are_sized_at_their_first_d():
+    """Every 2-subset of 2,000 documents is 2 million queries, too many for
+    24 GB at any d; n = 640 fits at d = 1 but not at d = 64 with 6.4 GB. A
+    search that is off is not checked."""
+    on = {"enabled": True, "ns": [640, 2000]}
+    found = errors(24_000, dims=[4], datasets={}, critical_d_of_n=on)
+    assert found == [
+        "critical_d_of_n.ns[1]: n = 2000 (k = 2, protocol published) needs "
+        f"{size(probe_mb(2, 1, 2000, 'infonce') * MB)} at d = 1 "
+        "(critical_d_of_n.start); no d fits at n = 2000"
+    ]
+    assert errors(24_000, dims=[4], datasets={}, critical_d_of_n={"ns": [2000]}) == []
+    cap = probe_mb(2, 64, 640, "infonce") - 1
+    fit = largest_d_of_n(cap, 2, 640, "infonce", 1024)
+    assert 1 <= fit < 64 and probe_mb(2, fit + 1, 640, "infonce") > cap
+    start = {"enabled": True, "ns": [640], "start": 64}
+    found = errors(cap, dims=[4], datasets={}, critical_d_of_n=start,
+                   witnesses={"ks": [1]})  # fmt: skip
+    assert found == [
+        "critical_d_of_n.ns[0]: n = 640 (k = 2, protocol published) needs "
+        f"{size(probe_mb(2, 64, 640, 'infonce') * MB)} at d = 64 "
+        f"(critical_d_of_n.start); d <= {fit} fits"
+    ]

@@ -10,6 +10,7 @@ from conftest import ROOT
 from free_embedding.config import (
     ConfigError,
     complete,
+    d_of_n_strategy,
     d_strategy,
     from_command_line,
     load,
@@ -21,7 +22,7 @@ from free_embedding.limit_data import PATTERNS, DatasetSpec
 from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
-from free_embedding.search import STRATEGIES, Gallop, Grid
+from free_embedding.search import STRATEGIES, Bisect, Gallop, Grid
 from free_embedding.witness_settings import (
     CONSTRUCTIONS,
     PLACEMENT_MODES,
@@ -89,6 +90,16 @@ def test_the_config_chooses_each_searchs_strategy():
     config = load({"dims": [5], "search": {"strategy": "grid", "grid": {5: [6]}}},
                   SCHEMA_PATH, None, VOCAB)  # fmt: skip
     assert n_strategy(config, 2, 5) == Grid((6,))
+    assert d_of_n_strategy(config) == Bisect(start=1, window=40)  # MED's window
+    config = load({"critical_d_of_n": {"start": 4, "window": 8}}, SCHEMA_PATH, None,
+                  VOCAB)  # fmt: skip
+    assert d_of_n_strategy(config) == Bisect(start=4, window=8)
+
+
+def test_the_smallest_d_search_is_off_by_default_and_covers_every_protocol():
+    c = complete({}, SCHEMA)["critical_d_of_n"]
+    assert c["enabled"] is False and c["protocols"] == "all" and c["warm_start"]
+    assert c["ns"] == [10, 20, 40, 80, 160, 320, 640]  # MED's m, their table's
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
@@ -224,6 +235,13 @@ BAD = [
     ({"colour": "red"}, "(top level): unknown key 'colour'"),
     ({"ks": [True]}, "ks[0]: True is not of type 'integer'"),
     ({"device": "tpu"}, "device: 'tpu' is not one of"),
+    ({"critical_d_of_n": {"ns": []}},
+     "critical_d_of_n.ns: [] lists nothing; give at least one value (the document"),
+    ({"critical_d_of_n": {"ns": [10, 10]}}, "critical_d_of_n.ns: [10, 10] has non-"),
+    ({"critical_d_of_n": {"window": 0}}, "critical_d_of_n.window: 0 is less than"),
+    ({"critical_d_of_n": {"protocols": "some"}},
+     "critical_d_of_n.protocols: 'some' is not valid here (the protocols searched"),
+    ({"critical_d_of_n": {"warm": True}}, "unknown key 'warm' (known keys: enabled"),
 ]  # fmt: skip
 
 
@@ -279,6 +297,16 @@ EXPERIMENT = [
     ({"dims": [4, 5, 6], "search": {"strategy": "grid", "grid": {5: [6, 7]}}},
      "search.strategy: grid runs only the n of search.grid, which lists none for "
      "d = 4, 6; give each a grid, or use strategy gallop"),
+    ({"critical_d_of_n": {"k": 3, "ns": [10, 3]}},
+     "critical_d_of_n.ns[1]: n = 3 must exceed critical_d_of_n.k = 3 (with n = k "
+     "no document is irrelevant: nothing to rank); remove it, or list n = 4 or more"),
+    ({"critical_d_of_n": {"start": 50, "max_d": 40}},
+     "critical_d_of_n.start: 50 is above critical_d_of_n.max_d (40); lower "
+     "critical_d_of_n.start to 40 or less, or raise critical_d_of_n.max_d to 50 or "
+     "more"),
+    ({"critical_d_of_n": {"protocols": ["published", "sigmoid"]}},
+     "critical_d_of_n.protocols[1]: 'sigmoid' is not a protocol of this config "
+     "(published); add it under protocols:, remove it here, or write all"),
 ]  # fmt: skip
 
 
@@ -299,3 +327,5 @@ def test_a_search_within_its_cap_is_accepted():
     grid = {"dims": [4, 300], "search": {"grid": {300: [10, 20]}}}
     assert load(grid, SCHEMA_PATH, None, VOCAB)["dims"] == [4, 300]
     load({"critical_d": {"start": 4, "max_d": 4}}, SCHEMA_PATH, None, VOCAB)
+    load({"critical_d_of_n": {"start": 4, "max_d": 4, "k": 3, "ns": [4]}},
+         SCHEMA_PATH, None, VOCAB)  # fmt: skip

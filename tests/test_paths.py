@@ -62,7 +62,8 @@ def test_a_value_that_no_rule_could_make_is_refused(template, wildcards):
 
 def test_a_run_belongs_to_the_searches_of_its_subject_only():
     run = paths.parse(paths.RUN, "results/runs/protocol~p/k~2/d~4/n~9.json")
-    assert paths.of_subject("k~2/d~4", run)
+    assert paths.of_subject("k~2/d~4", run) and paths.of_subject("k~2/n~9", run)
+    assert not paths.of_subject("k~2/n~8", run) and not paths.of_subject("k~3/n~9", run)
     assert not paths.of_subject("k~2/d~5", run) and not paths.of_subject("k~3/d~4", run)
     assert not paths.of_subject("dataset~x", run)
     run = paths.parse(paths.RUN, "results/runs/protocol~p/dataset~x/d~12/n~46.json")
@@ -75,6 +76,8 @@ def test_names_in_paths_are_one_pattern():
     properties = SCHEMA["properties"]
     for key in ("protocols", "datasets"):
         assert properties[key]["propertyNames"]["pattern"] == f"^{paths.NAME}$"
+    listed = properties["critical_d_of_n"]["properties"]["protocols"]["oneOf"][1]
+    assert listed["items"]["pattern"] == f"^{paths.NAME}$"
     assert NAME.pattern == paths.NAME
 
 

@@ -10,11 +10,13 @@ import pytest
 from conftest import ROOT
 from free_embedding import plotting
 from free_embedding.tables import (
+    critical_d_of_n_table,
     critical_d_table,
     critical_n_table,
     dimension_runs_table,
     runs_table,
 )
+from helpers import d_of_n_search
 from helpers import run_document as doc
 
 RESOURCES = os.path.join(ROOT, "resources")
@@ -178,6 +180,38 @@ def test_published_points_are_labelled_as_published_not_ours(capped_at_d5):
         label.startswith("published by Wang et al. (arXiv:2601.20844)")
         for label in labels
     )
+
+
+def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
+    """n = 10: 6, bracketed; n = 12: at most 7 (6 never ruled out); n = 20:
+    nothing solved up to 13, a lower bound at 14; the follow-ups in black."""
+    table = critical_d_of_n_table([
+        d_of_n_search(10, {0: 6}, [4, 6, 5], (1, 8)),
+        d_of_n_search(12, {0: 7}, [7], (7, 7)),
+        d_of_n_search(20, {0: 99}, [9, 11, 12, 13], (6, 13), after=10),
+    ])  # fmt: skip
+    table.to_csv(tmp_path / "critical_d_of_n.csv", index=False)
+    critical = pd.read_csv(tmp_path / "critical_d_of_n.csv")
+    fig = plotting.critical_d_of_n(critical, FOLLOWUPS, [])
+    ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
+    assert [line.get_label() for line in ours] == ["ours: published, k=2 (any seed)"]
+    values = dict(zip(ours[0].get_xdata(), ours[0].get_ydata(), strict=True))
+    assert values[10] == 6 and math.isnan(values[12]) and math.isnan(values[20])
+    assert capped_markers(fig, "v") == ({(12.0, 7.0)}, [plotting.UPPER])
+    assert capped_markers(fig, "^") == ({(20.0, 14.0)}, [CAPPED])
+    labels = legend(fig.axes[0])
+    published = [label for label in labels if label.startswith("published by ")]
+    methods = FOLLOWUPS.groupby(["first_author", "citation", "method"]).ngroups
+    assert len(published) == methods
+    black = [line for line in lines(fig) if line.get_color() == "black"]
+    drawn = {
+        (float(x), float(y))
+        for line in black
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)
+    }
+    published = zip(FOLLOWUPS["n"], FOLLOWUPS["d"], strict=True)
+    assert drawn == {(float(n), float(d)) for n, d in published}
+    assert fig.axes[0].get_xscale() == "log"
 
 
 def test_no_solved_d_is_said_in_the_axes(tmp_path):

@@ -1,5 +1,7 @@
 """The critical-n search and its summary, on synthetic outcomes."""
 
+import math
+
 import pytest
 
 from free_embedding import paper
@@ -7,13 +9,17 @@ from free_embedding.budget import largest_n, probe_mb
 from free_embedding.config import start_n
 from free_embedding.search import (
     STRATEGIES,
+    Bisect,
     Gallop,
     Grid,
     NeedProbe,
     Search,
     SearchDone,
+    covered,
     plan_search,
     replay,
+    replay_search,
+    warm_chain,
 )
 from free_embedding.tables import critical_n
 
@@ -191,3 +197,170 @@ def test_a_strategys_settings_name_its_summary():
         "results/search/protocol~published/dataset~limit-small/"
         "start~8_sweep~-2..3_maxd~1024.json"
     )
+
+
+# -- the smallest d of each n: a bisection of a window (Wang et al., MED) -----
+def d_of_n(n, strategy, limit=1024, fit_limit=None, protocol="p"):
+    """The smallest-d search of every 2-subset of n documents."""
+    return Search(protocol=protocol, axis="d", k=2, documents=n, strategy=strategy,
+                  limit=limit, fit_limit=fit_limit)  # fmt: skip
+
+
+def scan(search, smallest, lowest=None):
+    """Replay ``search`` (monotone: d solves iff d >= smallest) from
+    ``lowest``, and count its probes."""
+    order = []
+
+    def solved(d):
+        order.append(d)
+        return d >= smallest
+
+    return replay(lambda known: search.plan(known, lowest), solved), order
+
+
+@pytest.mark.parametrize("start", [1, 3, 8])
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 8, 40])
+def test_a_bisection_finds_what_an_exhaustive_scan_of_its_window_finds(start, window):
+    """Every boundary below, inside and above the window: the smallest d
+    solved among all d of the window, in at most log2(window) + 1 probes,
+    none outside the window, none twice."""
+    search = d_of_n(10, Bisect(start, window))
+    top = start + window - 1
+    for smallest in range(1, top + 4):
+        done, order = scan(search, smallest)
+        exhaustive = min((d for d in range(start, top + 1) if d >= smallest),
+                         default=None)  # fmt: skip
+        assert search.found(done) == exhaustive, (smallest, order)
+        assert len(order) == len(set(order)) <= math.floor(math.log2(window)) + 1
+        assert all(start <= d <= top for d in order)
+        assert done.window == (start, top) and not done.capped_by_memory
+        if exhaustive is not None and exhaustive > start:
+            assert exhaustive - 1 in order  # the d below it failed: bracketed
+
+
+def test_the_bisection_probes_in_wang_et_als_order():
+    """med/search.py's binary_search_med over [1, 40] (left0 = 0, max_range =
+    40): the middle rounded down; a feasible d is kept and the search goes
+    below it, otherwise above."""
+    done, order = scan(d_of_n(10, Bisect(1, 40)), 12)
+    assert order == [20, 10, 15, 12, 11] and done.upper_n == 12
+    done, order = scan(d_of_n(10, Bisect(1, 40)), 99)  # nothing solved
+    assert order == [20, 30, 35, 38, 39, 40] and done.upper_n is None
+    done, order = scan(d_of_n(10, Bisect(1, 40)), 1)  # everything solved
+    assert order == [20, 10, 5, 2, 1] and done.upper_n == 1
+
+
+def test_a_window_is_cut_at_max_d_and_at_what_fits():
+    """No d above max_d or above the largest d that fits; a search that
+    found nothing says whether memory (not max_d) stopped it."""
+    done, order = scan(d_of_n(10, Bisect(1, 40), limit=12), 99)
+    assert max(order) == 12 and done.window == (1, 12) and not done.capped_by_memory
+    done, order = scan(d_of_n(10, Bisect(1, 40), limit=64, fit_limit=9), 99)
+    assert max(order) == 9 and done.window == (1, 9) and done.capped_by_memory
+    summary = d_of_n(10, Bisect(1, 40), limit=64, fit_limit=9).summary(done)
+    assert summary["critical_d"] is None and summary["memory_limit"] == 9
+    done, _ = scan(d_of_n(10, Bisect(1, 40), limit=64, fit_limit=9), 5)
+    assert done.upper_n == 5 and not done.capped_by_memory  # found below the cut
+    done, _ = scan(d_of_n(10, Bisect(1, 4), limit=64, fit_limit=9), 99)
+    assert not done.capped_by_memory  # the window ended first
+
+
+def test_a_window_that_starts_above_the_caps_runs_nothing():
+    """A warm start can begin above max_d or memory: nothing to run, and the
+    next n starts there too."""
+    search = d_of_n(10, Bisect(1, 8), limit=20, fit_limit=15)
+    done = search.plan({}, lowest=21)
+    assert done.probed == () and done.window == (21, 15)
+    assert not done.capped_by_memory  # max_d stops it, whatever fits
+    assert search.next_lowest(done) == 21
+    done = search.plan({}, lowest=17)
+    assert done.probed == () and done.capped_by_memory
+
+
+def test_next_lowest_is_the_answer_or_past_the_window():
+    search = d_of_n(10, Bisect(3, 8))
+    done, _ = scan(search, 6)
+    assert search.next_lowest(done) == 6
+    done, _ = scan(search, 50)
+    assert search.next_lowest(done) == 11  # every d of [3, 10] failed
+    gallop = d_of_n(10, Gallop(4), limit=16)  # no window: where would it go on?
+    with pytest.raises(ValueError, match="no window"):
+        gallop.next_lowest(replay(gallop.plan, lambda d: False))
+
+
+def smallest_d(n):
+    """A synthetic smallest d, non-decreasing in n, as for real qrels."""
+    return math.ceil(n / 4) + 1
+
+
+def test_a_warm_start_begins_each_window_at_the_previous_answer():
+    """ns 10..90, window 8: each window starts at the previous n's smallest
+    d; n = 80 needs 21, above its window [11, 18], so it is capped and n = 90
+    starts above that window, where it finds its 24."""
+    ns = [10, 20, 40, 80, 90]
+    chain = warm_chain([d_of_n(n, Bisect(1, 8)) for n in ns])
+    asked = []
+
+    def solved(search, d):
+        asked.append((search.documents, d))
+        return d >= smallest_d(search.documents)
+
+    found, windows = {}, {}
+    for search in chain:
+        done = replay_search(search, solved)
+        found[search.documents] = search.found(done)
+        windows[search.documents] = done.window
+    assert found == {10: 4, 20: 6, 40: 11, 80: None, 90: 24}
+    assert windows == {10: (1, 8), 20: (4, 11), 40: (6, 13), 80: (11, 18),
+                       90: (19, 26)}  # fmt: skip
+    # replaying n = 90 replays the chain before it, in order, and nothing else
+    asked.clear()
+    replay_search(chain[-1], solved)
+    assert [n for n, _ in asked] == sorted(n for n, _ in asked)
+    assert {n for n, _ in asked} == set(ns)
+    # independent windows all start at start: n >= 40 needs more than [1, 8]
+    alone = {n: scan(d_of_n(n, Bisect(1, 8)), smallest_d(n))[0].upper_n for n in ns}
+    assert alone == {10: 4, 20: 6, 40: None, 80: None, 90: None}
+
+
+def test_a_warm_starts_path_names_the_chain_before_it():
+    """Only what decides a search names its summary: a warm start's window
+    depends on every n before it, so inserting an n renames those after it,
+    and appending one renames none; the first n is the same search either way."""
+    chain = warm_chain([d_of_n(n, Bisect(1, 40)) for n in (10, 20, 40)])
+    assert [s.tag() for s in chain] == [
+        "start~1_window~40_maxd~1024",
+        "start~1_window~40_maxd~1024_after~10",
+        "start~1_window~40_maxd~1024_after~10-20",
+    ]
+    assert chain[0] == d_of_n(10, Bisect(1, 40))
+    assert chain[2].summary_path() == (
+        "results/search/protocol~p/k~2/n~40/start~1_window~40_maxd~1024_after~10-20.json"
+    )
+    longer = warm_chain([d_of_n(n, Bisect(1, 40)) for n in (10, 20, 40, 80)])
+    assert [s.summary_path() for s in longer[:3]] == [s.summary_path() for s in chain]
+    inserted = warm_chain([d_of_n(n, Bisect(1, 40)) for n in (10, 15, 20, 40)])
+    assert inserted[0].summary_path() == chain[0].summary_path()
+    assert {s.summary_path() for s in inserted[2:]}.isdisjoint(
+        s.summary_path() for s in chain
+    )
+
+
+def test_a_warm_start_is_recorded_in_its_summary():
+    first, second = warm_chain([d_of_n(n, Bisect(1, 8)) for n in (10, 20)])
+    done = replay_search(second, lambda s, d: d >= smallest_d(s.documents))
+    summary = second.summary(done)
+    assert summary["subject"] == "k~2/n~20" and summary["strategy"] == "bisect"
+    assert summary["critical_d"] == 6 and summary["window"] == [4, 11]
+    assert summary["after"] == {"n": 10, "summary": first.summary_path()}
+    assert summary["settings"] == {"start": 1, "window": 8, "limit": 1024}
+    assert summary["runs"] == [
+        f"results/runs/protocol~p/k~2/d~{d}/n~20.json" for d in second.values(done)
+    ]
+    assert "after" not in first.summary(replay(first.plan, lambda d: d >= 4))
+
+
+def test_a_search_section_covers_all_protocols_or_those_it_lists():
+    names = {"published": 1, "sigmoid": 2, "centroid": 3}
+    assert covered("all", names) == ["published", "sigmoid", "centroid"]
+    assert covered(["centroid", "published"], names) == ["published", "centroid"]

@@ -14,11 +14,13 @@ from free_embedding.fit import (
 from free_embedding.paper import CUBIC as PAPER_CUBIC
 from free_embedding.paper import REPORTED as PAPER_REPORTED
 from free_embedding.tables import (
+    critical_d_of_n_table,
     critical_d_table,
     critical_n_table,
     per_seed_values,
     runs_table,
 )
+from helpers import d_of_n_search
 from helpers import run_document as doc
 
 PAPER = pd.DataFrame({"d": [4, 5], "critical_n": [10, 14]})
@@ -192,3 +194,68 @@ def test_too_few_measured_dimensions_still_get_a_row_that_says_why():
         "no fit: 3 measured dimensions, 4 needed; "
         "capped (lower bounds, not fitted): d = 7, 8"
     )
+
+
+def test_the_smallest_d_of_each_n_is_bracketed_by_its_own_or_the_previous_failures():
+    """A warm chain n = 10, 20, 40 (seeds 0, 1, 2), given in any order."""
+    chain = [
+        # [1, 8]: 4 and 5 fail, 6 solves (seeds 0 and 2); seed 1 solves none
+        d_of_n_search(10, {0: 6, 1: 7, 2: 6}, [4, 6, 5], (1, 8)),
+        # [6, 13] from 10's 6: 9, 7, 6 solve; 5 failed at n = 10, so fails here
+        d_of_n_search(20, {0: 6, 1: 9, 2: 7}, [9, 7, 6], (6, 13), after=10),
+        # [6, 13]: nothing solves, up to the window's end
+        d_of_n_search(40, {0: 99, 1: 99, 2: 99}, [9, 11, 12, 13], (6, 13), after=20),
+    ]
+    found = critical_d_of_n_table(chain[::-1])
+    assert list(found.columns[:7]) == [
+        "protocol", "k", "n", "queries", "smallest_d", "capped", "bracketed"
+    ]  # fmt: skip
+    table = found.set_index("n")
+    assert (
+        list(table.index) == [10, 20, 40] and (table["queries"] == [45, 190, 780]).all()
+    )
+    ten, twenty, forty = table.loc[10], table.loc[20], table.loc[40]
+    assert (ten["smallest_d"], ten["largest_failed_d"], ten["bracketed"]) == (
+        6,
+        5,
+        True,
+    )
+    assert ten["per_seed_smallest_d"] == "0:6 1:>6 2:6"
+    assert ten["median_smallest_d"] == 6.0 and pd.isna(ten["after_n"])
+    assert ten["tested_d"] == "4 5 6" and ten["window"] == "1-8"
+    # d = 5 was never run at n = 20: it failed at n = 10, the smaller problem
+    assert (twenty["smallest_d"], twenty["largest_failed_d"]) == (6, 5)
+    assert twenty["bracketed"] and twenty["after_n"] == 10
+    # seed 1 solved 9, failed 7: its smallest d is 8 or 9
+    assert twenty["per_seed_smallest_d"] == "0:6 1:<=9 2:7"
+    assert twenty["median_smallest_d"] == 7.0
+    assert pd.isna(forty["smallest_d"]) and forty["capped"]
+    assert forty["capped_by"] == "window" and forty["largest_failed_d"] == 13
+    assert forty["per_seed_smallest_d"] == "0:>13 1:>13 2:>13"
+    assert pd.isna(forty["median_smallest_d"]) and not forty["bracketed"]
+
+
+def test_a_value_at_its_windows_start_is_only_an_upper_bound():
+    """Without a warm start nothing below the window was run: d = 3 solved
+    at the window's start 3 says at most 3, unless d is 1."""
+    table = critical_d_of_n_table([
+        d_of_n_search(10, {0: 2}, [4, 3], (3, 6)),
+        d_of_n_search(12, {0: 1}, [2, 1], (1, 4)),
+    ]).set_index("n")  # fmt: skip
+    assert table.loc[10, "smallest_d"] == 3 and not table.loc[10, "bracketed"]
+    assert table.loc[10, "per_seed_smallest_d"] == "0:<=3"
+    assert pd.isna(table.loc[10, "largest_failed_d"])
+    assert table.loc[12, "smallest_d"] == 1 and table.loc[12, "bracketed"]
+
+
+def test_a_capped_smallest_d_search_says_what_stopped_it():
+    table = critical_d_of_n_table([
+        d_of_n_search(10, {0: 99}, [2, 3, 4], (1, 4), limit=4),
+        d_of_n_search(20, {0: 99}, [4, 6, 7], (4, 7), memory=True, after=10),
+        # a warm start past max_d: nothing run, the failures carried over
+        d_of_n_search(30, {0: 99}, [], (5, 4), limit=4, after=10),
+    ]).set_index("n")  # fmt: skip
+    assert table["capped"].all() and table["smallest_d"].isna().all()
+    assert table["capped_by"].tolist() == ["max_d", "memory", "max_d"]
+    assert table.loc[30, "tested_d"] == "" and table.loc[30, "largest_failed_d"] == 4
+    assert table.loc[30, "per_seed_smallest_d"] == "0:>4"

@@ -171,6 +171,85 @@ def test_dataset_critical_d_and_bm25(tmp_path):
     assert (tmp_path / "results/figures/accuracy_vs_d.png").stat().st_size > 5000
 
 
+# Two protocols, each with one n-search job and the smallest d of n = 5, 6
+D_OF_N = {
+    **TINY, "dims": [3], "search": {"grid": {3: [5]}},
+    "protocols": {"published": {}, "fast": {"learning_rate": 0.05}},
+    "critical_d_of_n": {"enabled": True, "ns": [5, 6], "window": 4, "max_d": 8},
+}  # fmt: skip
+D_OF_N_JOBS = {"critical_d_of_n": 1, "figure_critical_d_of_n": 1, "all": 1}
+
+
+@pytest.fixture(scope="module")
+def d_of_n_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("d_of_n")
+    snakemake(workdir, config=D_OF_N)
+    return workdir
+
+
+def test_the_smallest_d_of_each_n_gets_its_table_and_figure(d_of_n_run):
+    table = pd.read_csv(d_of_n_run / "results/tables/critical_d_of_n.csv")
+    assert sorted(zip(table.protocol, table.n, strict=True)) == [
+        ("fast", 5), ("fast", 6), ("published", 5), ("published", 6)
+    ]  # fmt: skip
+    for protocol, rows in table.groupby("protocol"):
+        five, six = rows.set_index("n").loc[5], rows.set_index("n").loc[6]
+        assert five["window"] == "1-4" and pd.isna(five["after_n"])
+        assert 2 <= five["smallest_d"] <= 4 and five["bracketed"]  # d = 1 fails
+        # warm start: n = 6's window starts at n = 5's smallest d
+        assert six["window"] == f"{five['smallest_d']}-{five['smallest_d'] + 3}"
+        assert six["after_n"] == 5 and six["smallest_d"] >= five["smallest_d"]
+        tested = [int(d) for d in six["tested_d"].split()]
+        assert all(five["smallest_d"] <= d <= five["smallest_d"] + 3 for d in tested)
+        summary = json.loads(next(
+            (d_of_n_run / f"results/search/protocol~{protocol}/k~2/n~6").glob("*.json")
+        ).read_text())  # fmt: skip
+        assert summary["strategy"] == "bisect" and summary["after"]["n"] == 5
+        assert summary["critical_d"] == six["smallest_d"]
+    for ext in ("png", "pdf"):
+        figure = d_of_n_run / f"results/figures/critical_d_of_n.{ext}"
+        assert figure.stat().st_size > 5000
+    snakemake(d_of_n_run, "--report", "results/report.html")
+    html = (d_of_n_run / "results/report.html").read_text(errors="replace")
+    assert "critical_d_of_n.csv" in html and "critical_d_of_n.png" in html
+
+
+def planned_outputs(workdir, folder):
+    """What a dry run with override.yaml plans to write under results/folder/."""
+    configs = [str(workdir / "config.yaml"), str(workdir / "override.yaml")]
+    out = snakemake(workdir, "-n", "--configfile", *configs).stdout
+    return re.findall(rf"output: (results/{folder}/[^\s,]+)", out)
+
+
+def test_a_protocols_settings_rerun_only_its_smallest_d_searches(d_of_n_run):
+    fast = {"protocols": {"fast": {"learning_rate": 0.02}}}
+    dry = planned_jobs(d_of_n_run, fast)
+    # fast's n-search and its two smallest-d searches, each from its first probe
+    assert dry["search"] == 3 and dry["optimize"] == 2
+    assert set(dry) == {"optimize", "search", "aggregate", *N_FIGURES, *D_OF_N_JOBS}
+    planned = planned_outputs(d_of_n_run, "runs") + planned_outputs(
+        d_of_n_run, "search"
+    )
+    assert len(planned) == 5 and all("protocol~fast/" in path for path in planned)
+
+
+def test_an_appended_n_runs_only_its_own_search(d_of_n_run):
+    more = {"critical_d_of_n": {"ns": [5, 6, 7]}}
+    assert planned_jobs(d_of_n_run, more) == {
+        "qrels": 1, "optimize": 2, "search": 2, **D_OF_N_JOBS
+    }  # fmt: skip
+    assert all("/n~7/" in path for path in planned_outputs(d_of_n_run, "search"))
+
+
+def test_without_the_warm_start_only_the_later_ns_search_again(d_of_n_run):
+    """The first n's window is the same either way: its summary is kept."""
+    cold = {"critical_d_of_n": {"warm_start": False}}
+    assert planned_jobs(d_of_n_run, cold)["search"] == 2
+    searches = planned_outputs(d_of_n_run, "search")
+    assert len(searches) == 2 and all("/n~6/start~1_window~4_maxd~8.json" in path
+                                      for path in searches)  # fmt: skip
+
+
 def finished_runs(log: str) -> set[str]:
     """The run files of the optimize jobs that Snakemake's log reports finished
     (it says so only after it recorded the job as complete)."""
@@ -291,6 +370,12 @@ BAD_CONFIGS = [
     ({"dims": [300]}, "search.start: auto's first guess exceeds search.max_n"),
     ({"dims": [4], "critical_d": {"start": 50, "max_d": 4}}, "critical_d.start"),
     ({"dims": [4], "datasets": {"x": {"pattern": "spiral"}}}, "spiral"),
+    ({"dims": [4], "critical_d_of_n": {"ns": [2, 8]}}, "critical_d_of_n.ns[0]: n = 2"),
+    ({"dims": [4], "critical_d_of_n": {"ns": []}}, "critical_d_of_n.ns: [] lists"),
+    (
+        {"dims": [4], "critical_d_of_n": {"start": 9, "max_d": 8}},
+        "critical_d_of_n.start: 9 is above critical_d_of_n.max_d (8)",
+    ),
 ]
 
 

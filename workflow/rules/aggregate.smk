@@ -63,3 +63,27 @@ rule critical_d:
         specs={name: dataset_spec(name) for name in DATASETS},
     script:
         "../scripts/aggregate_dimensions.py"
+
+
+rule critical_d_of_n:
+    input:
+        summaries=D_OF_N_SUMMARIES,
+    output:
+        table=report(
+            "results/tables/critical_d_of_n.csv",
+            caption="../report/critical_d_of_n_table.rst",
+            category="Smallest d for each n",
+        ),
+    log:
+        "logs/critical_d_of_n.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        protocols=PROTOCOL_SETTINGS,
+        seeds=config["seeds"],
+        dataset_k=DATASET_K,
+    script:
+        "../scripts/aggregate_d_of_n.py"

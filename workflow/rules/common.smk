@@ -31,7 +31,7 @@ from free_embedding.results import (
     load_summary,
     load_witness,
 )
-from free_embedding.search import Search, replay
+from free_embedding.search import Search, covered, replay_search, warm_chain
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
@@ -127,6 +127,24 @@ def d_search(protocol, dataset):
     )  # fmt: skip
 
 
+def d_of_n_searches(protocol):
+    """The smallest-d searches of a protocol, one per n in increasing order,
+    each capped at max_d and at the largest d whose jobs fit in memory; with
+    warm_start, each starts where the one before it ended."""
+    c = config["critical_d_of_n"]
+    searches = [
+        Search(
+            protocol=protocol, axis="d", k=c["k"], documents=n,
+            strategy=configuration.d_of_n_strategy(config), limit=c["max_d"],
+            fit_limit=CAP_MB and budget.largest_d_of_n(
+                CAP_MB, c["k"], n, LOSSES[protocol], c["max_d"]
+            ),
+        )
+        for n in sorted(c["ns"])
+    ]  # fmt: skip
+    return warm_chain(searches) if c["warm_start"] else searches
+
+
 N_SEARCHES = [
     n_search(p, k, d) for p in PROTOCOLS for k in config["ks"] for d in config["dims"]
 ]
@@ -136,13 +154,29 @@ D_SEARCHES = [
     for name in DATASETS
     if config["critical_d"]["enabled"]
 ]
-SEARCHES = {search.summary_path(): search for search in N_SEARCHES + D_SEARCHES}
+D_OF_N = config["critical_d_of_n"]
+D_OF_N_SEARCHES = [
+    search
+    for p in covered(D_OF_N["protocols"], PROTOCOLS)
+    for search in d_of_n_searches(p)
+    if D_OF_N["enabled"]
+]
+SEARCHES = {
+    search.summary_path(): search
+    for search in N_SEARCHES + D_SEARCHES + D_OF_N_SEARCHES
+}
 # The tables depend on these static paths only, never on checkpoint-dependent
 # inputs: Snakemake skips a job waiting on a checkpoint when its output already
 # exists (even if its params changed), so new work must show up as a missing
 # summary. Each path names the search settings, so new settings, new summary.
 N_SUMMARIES = [search.summary_path() for search in N_SEARCHES]
 D_SUMMARIES = [search.summary_path() for search in D_SEARCHES]
+D_OF_N_SUMMARIES = [search.summary_path() for search in D_OF_N_SEARCHES]
+D_OF_N_RESULTS = (
+    ["results/tables/critical_d_of_n.csv", "results/figures/critical_d_of_n.png"]
+    if D_OF_N_SEARCHES
+    else []
+)
 
 
 def search_of(wildcards):
@@ -175,12 +209,13 @@ def solved(path):
 
 
 def done(search):
-    """Replay ``search`` over finished jobs. ``checkpoints.optimize.get``
-    raises until a probe's result exists, so Snakemake runs that job and asks
-    again: the search advances a job at a time, and the sweep runs in parallel."""
-    return replay(
-        search.plan,
-        lambda x: solved(checkpoints.optimize.get(**search.probe(x)).output.run),
+    """Replay ``search`` (after the searches it is warm-started from) over
+    finished jobs. ``checkpoints.optimize.get`` raises until a probe's result
+    exists, so Snakemake runs that job and asks again: the search advances a
+    job at a time, and the sweep runs in parallel."""
+    return replay_search(
+        search,
+        lambda s, x: solved(checkpoints.optimize.get(**s.probe(x)).output.run),
     )
 
 

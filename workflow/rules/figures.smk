@@ -148,3 +148,27 @@ rule figure_limits_vs_d:
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figure.py"
+
+
+rule figure_critical_d_of_n:
+    input:
+        critical="results/tables/critical_d_of_n.csv",
+        followups=f"{RESOURCES}/followup_points.csv",
+    output:
+        png=report(
+            "results/figures/critical_d_of_n.png",
+            caption="../report/critical_d_of_n.rst",
+            category="Smallest d for each n",
+        ),
+        pdf="results/figures/critical_d_of_n.pdf",
+    log:
+        "logs/figures/critical_d_of_n.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_figure.py"

@@ -22,6 +22,7 @@ from .memory import (
     size,
     witness_job_mb,
 )
+from .search import covered
 
 
 def probe_mb(k: int, d: int, n: int, loss: str) -> int:
@@ -39,6 +40,12 @@ def largest_d(cap_mb, queries, documents, k, loss, max_d) -> int | None:
     return largest_fitting(
         lambda d: optimize_job_mb(queries, documents, d, k, loss) <= cap_mb, 1, max_d
     )
+
+
+def largest_d_of_n(cap_mb: int, k: int, n: int, loss: str, max_d: int) -> int | None:
+    """The largest d <= max_d whose probe of every k-subset of n documents
+    (its qrels and its optimisation) fits; None when not even d = 1 does."""
+    return largest_fitting(lambda d: probe_mb(k, d, n, loss) <= cap_mb, 1, max_d)
 
 
 def witness_start(k: int, max_n: int) -> int:
@@ -96,6 +103,25 @@ def _dataset_errors(config, losses, cap_mb) -> list[str]:
     return errors
 
 
+def _d_of_n_errors(config, losses, cap_mb) -> list[str]:
+    """A smallest-d search whose first d cannot fit: its start, at each n."""
+    c = config["critical_d_of_n"]
+    if not c["enabled"]:
+        return []
+    errors, k, d = [], c["k"], c["start"]
+    for (i, n), name in itertools.product(
+        enumerate(c["ns"]), covered(c["protocols"], losses)
+    ):
+        need = probe_mb(k, d, n, losses[name])
+        if need > cap_mb:
+            fit = largest_d_of_n(cap_mb, k, n, losses[name], d)
+            fits = f"d <= {fit} fits" if fit else f"no d fits at n = {n}"
+            errors.append(f"critical_d_of_n.ns[{i}]: n = {n} (k = {k}, protocol "
+                          f"{name}) needs {size(need * MB)} at d = {d} "
+                          f"(critical_d_of_n.start); {fits}")  # fmt: skip
+    return errors
+
+
 def witness_too_big(k: int, max_n: int, cap_mb: int) -> str | None:
     """Why a witness job of top-k cannot fit in ``cap_mb``, or None if it can."""
     if witness_limit(cap_mb, k, max_n) is not None:
@@ -119,6 +145,7 @@ def config_errors(config: dict, losses: dict[str, str], cap_mb: int) -> list[str
     return (
         _search_errors(config, losses, cap_mb)
         + _dataset_errors(config, losses, cap_mb)
+        + _d_of_n_errors(config, losses, cap_mb)
         + _witness_errors(config, cap_mb)
     )
 

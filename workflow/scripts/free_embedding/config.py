@@ -23,7 +23,7 @@ import yaml
 from . import paper
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
-from .search import Gallop, Grid, Strategy
+from .strategies import Bisect, Gallop, Grid, Strategy
 
 # YAML 1.1 (PyYAML) reads 1e-3 as a string: a float needs a dot (1.0e-3).
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -159,6 +159,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
             return f"{where}: {value!r} must be written as an integer ({int(value)})"
     if error.validator == "pattern":
         return f"{where}: {value!r} must match {error.validator_value} (it names files)"
+    if error.validator == "minItems" and value == []:
+        meaning = error.schema.get("description", "")
+        return f"{where}: [] lists nothing; give at least one value ({meaning})"
     if error.validator in ("oneOf", "anyOf"):
         meaning = error.schema.get("description", "")
         return f"{where}: {value!r} is not valid here ({meaning})"
@@ -224,6 +227,7 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
         if low > high:
             errors.append(f"{key}.sweep: [{low}, {high}] must be [low, high]")
     errors += _cap_errors(config)
+    errors += _d_of_n_errors(config)
     for name, settings in config["datasets"].items():
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
@@ -288,6 +292,35 @@ def _cap_errors(config: dict) -> list[str]:
     return errors
 
 
+def _d_of_n_errors(config: dict) -> list[str]:
+    """The critical_d_of_n section against k, max_d and the protocols."""
+    errors, c = [], config["critical_d_of_n"]
+    k = c["k"]
+    for i, n in enumerate(c["ns"]):
+        if n <= k:
+            errors.append(
+                f"critical_d_of_n.ns[{i}]: n = {n} must exceed critical_d_of_n.k "
+                f"= {k} (with n = k no document is irrelevant: nothing to rank); "
+                f"remove it, or list n = {k + 1} or more"
+            )
+    if c["start"] > c["max_d"]:
+        errors.append(
+            f"critical_d_of_n.start: {c['start']} is above critical_d_of_n.max_d "
+            f"({c['max_d']}); lower critical_d_of_n.start to {c['max_d']} or "
+            f"less, or raise critical_d_of_n.max_d to {c['start']} or more"
+        )
+    if c["protocols"] != "all":
+        known = list(config["protocols"])
+        for i, name in enumerate(c["protocols"]):
+            if name not in known:
+                errors.append(
+                    f"critical_d_of_n.protocols[{i}]: {name!r} is not a protocol "
+                    f"of this config ({', '.join(known)}); add it under protocols:, "
+                    "remove it here, or write all"
+                )
+    return errors
+
+
 def grid_of(search: dict, d: int) -> list[int] | None:
     """The n that the config's ``search`` settings list for d, if any."""
     grid = search["grid"]
@@ -310,6 +343,12 @@ def d_strategy(config: dict) -> Strategy:
     """How the critical d of each dataset is searched: a gallop."""
     c = config["critical_d"]
     return Gallop(start=c["start"], sweep=tuple(c["sweep"]))
+
+
+def d_of_n_strategy(config: dict) -> Strategy:
+    """How the smallest d of each n is searched: a bisection of a window."""
+    c = config["critical_d_of_n"]
+    return Bisect(start=c["start"], window=c["window"])
 
 
 def protocols(config: dict) -> dict[str, Protocol]:

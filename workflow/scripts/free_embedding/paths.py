@@ -24,7 +24,8 @@ SOURCE_K = "k~{k}"  # every k-subset of n documents
 SOURCE_DATASET = "dataset~{dataset}"  # a dataset's qrels (n: its documents)
 SUBJECT_N = "k~{k}/d~{d}"  # a critical-n search: the n of one (k, d)
 SUBJECT_D = SOURCE_DATASET  # a critical-d search: the d of a dataset
-SUBJECTS = (SUBJECT_N, SUBJECT_D)
+SUBJECT_D_OF_N = "k~{k}/n~{n}"  # a smallest-d search: the d of n documents' k-subsets
+SUBJECTS = (SUBJECT_N, SUBJECT_D, SUBJECT_D_OF_N)
 
 QRELS = "results/qrels/k~{k}/n~{n}.npz"
 QRELS_MANIFEST = "results/qrels/k~{k}/n~{n}.json"

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator, ScalarFormatter  # noqa: E402
 
 from .fit import (  # noqa: E402
     EXTRAPOLATE_D,
@@ -30,6 +30,7 @@ from .tables import is_capped, measured, per_seed_values  # noqa: E402
 STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "D", "P", "X", "h", "*"]  # no triangles: they mark lower bounds
 CAPPED = "lower bound (search capped)"
+UPPER = "upper bound (d - 1 not ruled out)"
 
 
 def _seeds_label(runs: pd.DataFrame) -> str:
@@ -85,6 +86,16 @@ def _accuracy_band(ax, group, x: str, label: str, boundary, capped_at=None) -> N
         _mark_capped(ax, [capped_at], [best[capped_at]], line.get_color(), ">")
     elif boundary is not None and pd.notna(boundary):
         ax.axvline(boundary, color=line.get_color(), ls="--", lw=1)
+
+
+def _published(ax, followups, x: str, y: str) -> None:
+    """The follow-up papers' published points, black open markers labelled
+    as theirs, never as runs of this workflow."""
+    papers = followups.groupby(["first_author", "citation", "method"], sort=False)
+    for i, ((author, citation, method), points) in enumerate(papers):
+        label = f"published by {author} et al. ({citation}): {method}"
+        ax.plot(points[x], points[y], MARKERS[(i + 1) % len(MARKERS)], ms=9,
+                mfc="none", mew=2, color="black", label=label)  # fmt: skip
 
 
 def accuracy_vs_n(runs, critical, paths, dpi=150) -> plt.Figure:
@@ -239,11 +250,7 @@ def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> plt.Figure:
     the follow-up papers' published points as markers."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ours = _table6_and_protocols(ax, paper, critical, "ours: {} (median over seeds)")
-    papers = followups.groupby(["first_author", "citation", "method"], sort=False)
-    for i, ((author, citation, method), points) in enumerate(papers):
-        label = f"published by {author} et al. ({citation}): {method}"
-        ax.plot(points["d"], points["n"], MARKERS[(i + 1) % len(MARKERS)], ms=9,
-                mfc="none", mew=2, color="black", label=label)  # fmt: skip
+    _published(ax, followups, "d", "n")
     d_max = max(ours["d"].max() if len(ours) else 10, followups["d"].max()) + 2
     ax.set_xlim(3, d_max)
     ax.set_yscale("log")
@@ -305,10 +312,49 @@ def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> plt.Figure:
     return fig
 
 
+def critical_d_of_n(critical, followups, paths, dpi=150) -> plt.Figure:
+    """The smallest d that solves every k-subset of n documents against n
+    (log scale), a line per (protocol, k) through the values the tested d
+    determine (any seed). A value whose d - 1 was never ruled out is an upper
+    bound (open downward triangle); a search that solved no d, a lower bound
+    just above its largest failed d (open upward triangle): the line breaks
+    at both. The follow-ups' published points (k = 2) in black."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, ((protocol, k), group) in enumerate(critical.groupby(["protocol", "k"])):
+        color, group = f"C{i}", group.sort_values("n")
+        capped, exact = is_capped(group), group["bracketed"].astype(bool)
+        ax.plot(group["n"], group["smallest_d"].where(exact).astype(float),
+                marker=MARKERS[i % len(MARKERS)], ls=STYLES[i % 4], color=color,
+                label=f"ours: {protocol}, k={k} (any seed)")  # fmt: skip
+        upper = group[~exact & ~capped]
+        if len(upper):
+            _mark_capped(ax, upper["n"], upper["smallest_d"].astype(float), color,
+                         "v", UPPER)  # fmt: skip
+        bounds = group[capped]
+        if len(bounds):
+            low = bounds["window"].str.split("-").str[0].astype(float)
+            above = bounds["largest_failed_d"].astype(float).fillna(low - 1) + 1
+            _mark_capped(ax, bounds["n"], above, color)
+    _published(ax, followups, "n", "d")
+    if critical.empty:
+        _note(ax, "no search of the smallest d ran")
+    ax.set_xscale("log", base=2)  # the follow-ups double n
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    _integer_ticks(ax.yaxis)
+    ax.set_xlabel("documents n (log scale)")
+    ax.set_ylabel("smallest d that solves every top-k subset")
+    ax.set_title("Smallest d for each n (any seed)")
+    # below the axes: the follow-ups' points fill the plot
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    ax.grid(alpha=0.3, which="both")
+    _save(fig, paths, dpi)
+    return fig
+
+
 # Every figure by its file's name: figures.smk has a rule for each, whose
 # inputs are the function's table arguments by name.
 FIGURES = {
     figure.__name__: figure
     for figure in (accuracy_vs_n, critical_n_vs_d, extrapolation, protocols_vs_d,
-                   accuracy_vs_d, limits_vs_d)
+                   accuracy_vs_d, limits_vs_d, critical_d_of_n)
 }  # fmt: skip

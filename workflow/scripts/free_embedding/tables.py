@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+
+from . import paths
 
 RUN_COLUMNS = [
     "protocol", "k", "d", "n", "seed", "num_queries", "solved", "max_accuracy",
@@ -167,6 +171,115 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
             "tested_d": " ".join(str(doc["parameters"]["d"]) for doc in docs),
         })  # fmt: skip
     return pd.DataFrame(rows).astype({"critical_d": "Int64"})
+
+
+def _smallest_d(solved_by_d: dict[int, bool], failed_before: int | None):
+    """(smallest solved d, largest d known to fail below it, determined) of
+    one seed or of any seed. ``failed_before``: a failure known from the
+    search this one was warm-started from (a smaller n)."""
+    smallest = min((d for d, ok in solved_by_d.items() if ok), default=None)
+    below = [d for d, ok in solved_by_d.items() if not ok]
+    below += [] if failed_before is None else [failed_before]
+    below = [d for d in below if smallest is None or d < smallest]
+    failed = max(below, default=None)
+    determined = smallest is not None and (smallest == 1 or failed == smallest - 1)
+    return smallest, failed, determined
+
+
+def _seed_entry(seed: int, smallest, failed, determined) -> str:
+    if smallest is not None:
+        return f"{seed}:{smallest}" if determined else f"{seed}:<={smallest}"
+    return f"{seed}:-" if failed is None else f"{seed}:>{failed}"
+
+
+def _capped_by(summary: dict) -> str:
+    """What stopped a search that solved no d: memory, max_d or its window."""
+    low, high = summary["window"]
+    if summary["capped_by_memory"]:
+        return "memory"
+    limit = summary["settings"]["limit"]
+    return "max_d" if high >= limit or low > limit else "window"
+
+
+def critical_d_of_n_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
+    """Per (protocol, k, n): the smallest d that solves every k-subset of n
+    documents, from the smallest-d searches (summary, result documents).
+
+    - ``smallest_d``: the smallest tested d that some seed solved (the
+      search's answer; empty when none did);
+    - ``largest_failed_d``: the largest d known to fail for every seed below
+      it: tested here, or, under a warm start, known for the n before (a
+      larger n fails wherever a smaller one does: its qrels hold the
+      smaller's). The smallest d lies in (largest_failed_d, smallest_d];
+    - ``bracketed``: that interval holds one d (or smallest_d is 1): what was
+      run determines it, assuming success is monotone in d (and, warm, in n);
+      otherwise smallest_d is an upper bound;
+    - ``capped``: no tested d solved: the smallest d is above
+      largest_failed_d; ``capped_by`` says what stopped the search: its
+      ``window`` (widen it), ``max_d``, or ``memory``;
+    - ``per_seed_smallest_d``: each seed's, the same way: ``seed:d``
+      determined, ``seed:<=d`` bounded, ``seed:>f`` no tested d solved;
+    - ``median_smallest_d``: the median over seeds of each one's smallest
+      solved d (a seed that solved none counts as above all; empty when the
+      median is such a seed).
+    """
+    rows, known = [], {}  # (protocol, k, n) -> its failures, for the next n
+    for protocol, k, n, summary, docs in sorted(
+        ((*_d_of_n_subject(summary), summary, docs) for summary, docs in searches),
+        key=lambda found: found[:3],
+    ):
+        after = (summary.get("after") or {}).get("n")
+        row, known[protocol, k, n] = _d_of_n_row(
+            summary, docs, known.get((protocol, k, after), (None, {}))
+        )
+        rows.append({"protocol": protocol, "k": k, "n": n,
+                     "queries": math.comb(n, k), **row, "after_n": after})  # fmt: skip
+    integers = ["smallest_d", "largest_failed_d", "after_n"]
+    return pd.DataFrame(rows, columns=D_OF_N_COLUMNS).astype(
+        dict.fromkeys(integers, "Int64")
+    )
+
+
+def _d_of_n_subject(summary: dict) -> tuple[str, int, int]:
+    subject = paths.parse(paths.SUBJECT_D_OF_N, summary["subject"])
+    return summary["protocol"], int(subject["k"]), int(subject["n"])
+
+
+def _d_of_n_row(summary: dict, docs: list[dict], before: tuple) -> tuple[dict, tuple]:
+    """One n's row, and the failures it hands on to the next n: (any seed's
+    largest failed d, each seed's). ``before``: those of the n before it."""
+    before_any, before_seed = before
+    by_d = {doc["parameters"]["d"]: doc["metrics"]["seeds"] for doc in docs}
+    any_seed = {d: any(s["solved"] for s in seeds) for d, seeds in by_d.items()}
+    smallest, failed, determined = _smallest_d(any_seed, before_any)
+    seeds = {s["seed"] for seeds in by_d.values() for s in seeds} | set(before_seed)
+    failures, entries, values = {}, [], []
+    for seed in sorted(seeds):
+        mine = {d: s["solved"] for d, ss in by_d.items() for s in ss
+                if s["seed"] == seed}  # fmt: skip
+        found = _smallest_d(mine, before_seed.get(seed))
+        failures[seed] = found[1]
+        entries.append(_seed_entry(seed, *found))
+        values.append(math.inf if found[0] is None else found[0])
+    median = float(np.median(values)) if values else math.inf
+    low, high = summary["window"]
+    row = {
+        "smallest_d": smallest, "capped": smallest is None, "bracketed": determined,
+        "largest_failed_d": failed,
+        "capped_by": None if smallest is not None else _capped_by(summary),
+        "median_smallest_d": median if math.isfinite(median) else None,
+        "per_seed_smallest_d": " ".join(entries), "window": f"{low}-{high}",
+        "tested_d": " ".join(map(str, sorted(by_d))),
+        "seconds": round(sum(doc["timing"]["total_seconds"] for doc in docs), 1),
+    }  # fmt: skip
+    return row, (failed, failures)
+
+
+D_OF_N_COLUMNS = [
+    "protocol", "k", "n", "queries", "smallest_d", "capped", "bracketed",
+    "largest_failed_d", "capped_by", "median_smallest_d", "per_seed_smallest_d",
+    "window", "after_n", "tested_d", "seconds",
+]  # fmt: skip
 
 
 def dimension_runs_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
