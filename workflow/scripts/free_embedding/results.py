@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import paths
 from .outcome import SUCCESS_RULES, SeedOutcome, metrics_problem
-from .qrels import combinations_source, dataset_source
+from .qrels import combinations_source, dataset_source, subsets_source
 
 if TYPE_CHECKING:  # settings brings JAX, which the analysis jobs' env lacks
     from .settings import RunSettings
@@ -201,15 +201,17 @@ def expected_parameters(path: str, protocols: dict, seeds, dataset_k: dict) -> d
     d, n = int(match["d"]), int(match["n"])
     if name not in protocols:
         raise ResultError(f"{path}: protocol {name!r} is not in the config")
+    protocol = protocols[name]
+    protocol = protocol if isinstance(protocol, dict) else protocol.to_dict()
     kind, value = paths.split_source(source)
-    if kind == "k":
+    if kind == "k" and protocol["query_sizes"] == "1..k":  # MED's own queries
+        k, qrels = int(value), subsets_source(n, int(value))
+    elif kind == "k":
         k, qrels = int(value), combinations_source(n, int(value))
     elif value in dataset_k:
         k, qrels = dataset_k[value], dataset_source(value)
     else:
         raise ResultError(f"{path}: dataset {value!r} is not in the config")
-    protocol = protocols[name]
-    protocol = protocol if isinstance(protocol, dict) else protocol.to_dict()
     return {"d": d, "n": n, "k": k, "seeds": list(seeds), "protocol": protocol,
             "qrels": qrels}  # fmt: skip
 
