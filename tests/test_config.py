@@ -10,6 +10,7 @@ from conftest import ROOT
 from free_embedding.config import (
     ConfigError,
     complete,
+    d_of_n_ns,
     d_of_n_strategy,
     d_strategy,
     from_command_line,
@@ -100,6 +101,16 @@ def test_the_smallest_d_search_is_off_by_default_and_covers_every_protocol():
     c = complete({}, SCHEMA)["critical_d_of_n"]
     assert c["enabled"] is False and c["protocols"] == "all" and c["warm_start"]
     assert c["ns"] == [10, 20, 40, 80, 160, 320, 640]  # MED's m, their table's
+
+
+def test_the_smallest_d_search_runs_one_list_or_each_protocols_own():
+    protocols = {"published": {}, "slow": {"learning_rate": 0.1}, "med": {}}
+    one = load({"protocols": protocols, "critical_d_of_n": {"ns": [20, 10],
+                "protocols": ["med", "published"]}}, SCHEMA_PATH, None, VOCAB)
+    assert d_of_n_ns(one) == {"published": [20, 10], "med": [20, 10]}  # config order
+    own = load({"protocols": protocols, "critical_d_of_n": {
+        "ns": {"med": [10, 20], "published": [30]}}}, SCHEMA_PATH, None, VOCAB)
+    assert d_of_n_ns(own) == {"published": [30], "med": [10, 20]}
 
 
 def test_the_schema_knows_every_protocol_setting_and_choice():
@@ -307,6 +318,14 @@ EXPERIMENT = [
     ({"critical_d_of_n": {"protocols": ["published", "sigmoid"]}},
      "critical_d_of_n.protocols[1]: 'sigmoid' is not a protocol of this config "
      "(published); add it under protocols:, remove it here, or write all"),
+    ({"critical_d_of_n": {"ns": {"published": [10], "med": [10]}}},
+     "critical_d_of_n.ns.med: 'med' is not a protocol of this config (published); "
+     "add it under protocols: or remove it here"),
+    ({"critical_d_of_n": {"ns": {"published": [10, 2]}}},
+     "critical_d_of_n.ns.published[1]: n = 2 must exceed critical_d_of_n.k = 2"),
+    ({"critical_d_of_n": {"ns": {"published": [10]}, "protocols": ["published"]}},
+     "critical_d_of_n.protocols: ns maps each protocol to its own n, so it names "
+     "the protocols searched; leave protocols out (all)"),
 ]  # fmt: skip
 
 

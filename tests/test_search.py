@@ -15,7 +15,6 @@ from free_embedding.search import (
     NeedProbe,
     Search,
     SearchDone,
-    covered,
     plan_search,
     replay,
     replay_search,
@@ -358,9 +357,3 @@ def test_a_warm_start_is_recorded_in_its_summary():
         f"results/runs/protocol~p/k~2/d~{d}/n~20.json" for d in second.values(done)
     ]
     assert "after" not in first.summary(replay(first.plan, lambda d: d >= 4))
-
-
-def test_a_search_section_covers_all_protocols_or_those_it_lists():
-    names = {"published": 1, "sigmoid": 2, "centroid": 3}
-    assert covered("all", names) == ["published", "sigmoid", "centroid"]
-    assert covered(["centroid", "published"], names) == ["published", "centroid"]

@@ -31,7 +31,7 @@ from free_embedding.results import (
     load_summary,
     load_witness,
 )
-from free_embedding.search import Search, covered, replay_search, warm_chain
+from free_embedding.search import Search, replay_search, warm_chain
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
@@ -127,7 +127,7 @@ def d_search(protocol, dataset):
     )  # fmt: skip
 
 
-def d_of_n_searches(protocol):
+def d_of_n_searches(protocol, ns):
     """The smallest-d searches of a protocol, one per n in increasing order,
     each capped at max_d and at the largest d whose jobs fit in memory; with
     warm_start, each starts where the one before it ended."""
@@ -140,7 +140,7 @@ def d_of_n_searches(protocol):
                 CAP_MB, c["k"], n, LOSSES[protocol], c["max_d"]
             ),
         )
-        for n in sorted(c["ns"])
+        for n in sorted(ns)
     ]  # fmt: skip
     return warm_chain(searches) if c["warm_start"] else searches
 
@@ -157,8 +157,8 @@ D_SEARCHES = [
 D_OF_N = config["critical_d_of_n"]
 D_OF_N_SEARCHES = [
     search
-    for p in covered(D_OF_N["protocols"], PROTOCOLS)
-    for search in d_of_n_searches(p)
+    for p, ns in configuration.d_of_n_ns(config).items()
+    for search in d_of_n_searches(p, ns)
     if D_OF_N["enabled"]
 ]
 SEARCHES = {

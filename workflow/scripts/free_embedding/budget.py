@@ -22,7 +22,7 @@ from .memory import (
     size,
     witness_job_mb,
 )
-from .search import covered
+from .config import d_of_n_ns
 
 
 def probe_mb(k: int, d: int, n: int, loss: str) -> int:
@@ -109,11 +109,12 @@ def _d_of_n_errors(config, losses, cap_mb) -> list[str]:
     if not c["enabled"]:
         return []
     errors, k, d = [], c["k"], c["start"]
-    for (i, n), name in itertools.product(
-        enumerate(c["ns"]), covered(c["protocols"], losses)
-    ):
-        need = probe_mb(k, d, n, losses[name])
-        if need > cap_mb:
+    lists = d_of_n_ns({**config, "protocols": losses})
+    for name, ns in lists.items():
+        for i, n in enumerate(ns):
+            need = probe_mb(k, d, n, losses[name])
+            if need <= cap_mb:
+                continue
             fit = largest_d_of_n(cap_mb, k, n, losses[name], d)
             fits = f"d <= {fit} fits" if fit else f"no d fits at n = {n}"
             errors.append(f"critical_d_of_n.ns[{i}]: n = {n} (k = {k}, protocol "

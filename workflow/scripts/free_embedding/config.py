@@ -146,7 +146,7 @@ def key_path(parts) -> str:
     return out or "(top level)"
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error: jsonschema.ValidationError, meaning: str = "") -> str:
     where = key_path(error.absolute_path)
     if error.validator == "additionalProperties":
         known = ", ".join(error.schema.get("properties", {})) or "none"
@@ -159,13 +159,27 @@ def _describe(error: jsonschema.ValidationError) -> str:
             return f"{where}: {value!r} must be written as an integer ({int(value)})"
     if error.validator == "pattern":
         return f"{where}: {value!r} must match {error.validator_value} (it names files)"
+    meaning = error.schema.get("description", meaning)
     if error.validator == "minItems" and value == []:
-        meaning = error.schema.get("description", "")
         return f"{where}: [] lists nothing; give at least one value ({meaning})"
     if error.validator in ("oneOf", "anyOf"):
-        meaning = error.schema.get("description", "")
+        fitting = _branch_of_its_type(error)
+        if fitting is not None:  # a list where lists are allowed: what is wrong
+            return _describe(fitting, meaning)
         return f"{where}: {value!r} is not valid here ({meaning})"
     return f"{where}: {error.message}"
+
+
+def _branch_of_its_type(error: jsonschema.ValidationError):
+    """The first complaint of the one alternative whose type the value has
+    (e.g. the list form of a list-or-mapping key), if exactly one has it."""
+    branches: dict = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    options = error.schema[error.validator]
+    typed = [errors for i, errors in branches.items() if "type" in options[i]
+             and not any(e.validator == "type" and not e.relative_path for e in errors)]
+    return typed[0][0] if len(typed) == 1 else None
 
 
 def _non_finite(value, parts=()):
@@ -292,17 +306,41 @@ def _cap_errors(config: dict) -> list[str]:
     return errors
 
 
+def d_of_n_ns(config: dict) -> dict[str, list[int]]:
+    """The n searched for each protocol of the critical_d_of_n section: its
+    one ``ns`` list for every protocol it covers, or its mapping's own."""
+    c, names = config["critical_d_of_n"], list(config["protocols"])
+    if isinstance(c["ns"], dict):
+        return {name: c["ns"][name] for name in names if name in c["ns"]}
+    chosen = c["protocols"]
+    return {name: c["ns"] for name in names if chosen == "all" or name in chosen}
+
+
 def _d_of_n_errors(config: dict) -> list[str]:
     """The critical_d_of_n section against k, max_d and the protocols."""
     errors, c = [], config["critical_d_of_n"]
     k = c["k"]
-    for i, n in enumerate(c["ns"]):
-        if n <= k:
+    lists = c["ns"] if isinstance(c["ns"], dict) else {None: c["ns"]}
+    for protocol, ns in lists.items():
+        key = "critical_d_of_n.ns" + (f".{protocol}" if protocol else "")
+        if protocol is not None and protocol not in config["protocols"]:
             errors.append(
-                f"critical_d_of_n.ns[{i}]: n = {n} must exceed critical_d_of_n.k "
-                f"= {k} (with n = k no document is irrelevant: nothing to rank); "
-                f"remove it, or list n = {k + 1} or more"
+                f"{key}: {protocol!r} is not a protocol of this config "
+                f"({', '.join(config['protocols'])}); add it under protocols: or "
+                "remove it here"
             )
+        for i, n in enumerate(ns):
+            if n <= k:
+                errors.append(
+                    f"{key}[{i}]: n = {n} must exceed critical_d_of_n.k "
+                    f"= {k} (with n = k no document is irrelevant: nothing to rank); "
+                    f"remove it, or list n = {k + 1} or more"
+                )
+    if isinstance(c["ns"], dict) and c["protocols"] != "all":
+        errors.append(
+            "critical_d_of_n.protocols: ns maps each protocol to its own n, so it "
+            "names the protocols searched; leave protocols out (all)"
+        )
     if c["start"] > c["max_d"]:
         errors.append(
             f"critical_d_of_n.start: {c['start']} is above critical_d_of_n.max_d "

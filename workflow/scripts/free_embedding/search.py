@@ -37,15 +37,9 @@ from .strategies import (
 
 __all__ = [
     "STRATEGIES", "Bisect", "Gallop", "Grid", "NeedProbe", "Search", "SearchDone",
-    "Strategy", "covered", "plan_bisect", "plan_search", "replay", "replay_search",
+    "Strategy", "plan_bisect", "plan_search", "replay", "replay_search",
     "warm_chain",
 ]  # fmt: skip
-
-
-def covered(chosen: str | list[str], names) -> list[str]:
-    """The protocols a search section covers, in the config's order: every
-    one of ``names`` for "all", else those it lists."""
-    return [name for name in names if chosen == "all" or name in chosen]
 
 
 @dataclass(frozen=True)
