@@ -82,7 +82,8 @@ def test_protocols_and_limits_figures_mark_the_cap(capped_at_d5):
     _, critical = capped_at_d5
     for fig in (
         plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
-        plotting.limits_vs_d(critical, PAPER, pd.DataFrame(columns=WITNESS), []),
+        plotting.limits_vs_d(critical, PAPER, pd.DataFrame(columns=WITNESS),
+                             FOLLOWUPS, []),
     ):
         points, _ = capped_markers(fig)
         assert (5.0, 11.5) in points  # the median over seeds, a bound
@@ -247,3 +248,30 @@ def test_every_figure_is_drawn_in_figures_smk_from_its_tables():
         for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
             output = re.search(r"\n    output:\n(.*?)\n    \w+:", block, re.S)
             assert not output or "results/figures/" not in output[1], path
+
+
+def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):
+    """The smallest-d table turned round: each determined (smallest d, n) a
+    point of its protocol's colour, the same as its critical-n line's; an
+    undetermined one (n = 12) and a capped one (n = 20) are not drawn."""
+    table = critical_d_of_n_table([
+        d_of_n_search(10, {0: 6}, [4, 6, 5], (1, 8)),
+        d_of_n_search(12, {0: 7}, [7], (7, 7)),
+        d_of_n_search(20, {0: 99}, [9, 11, 12, 13], (6, 13), after=10),
+    ])  # fmt: skip
+    table.to_csv(tmp_path / "critical_d_of_n.csv", index=False)
+    d_of_n = pd.read_csv(tmp_path / "critical_d_of_n.csv")
+    _, critical = capped_at_d5
+    for fig in (
+        plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),
+        plotting.limits_vs_d(critical, PAPER, pd.DataFrame(columns=WITNESS),
+                             FOLLOWUPS, [], d_of_n=d_of_n),
+    ):
+        turned = [line for line in lines(fig)
+                  if line.get_label() == "ours: published, smallest d for each n"]
+        assert len(turned) == 1
+        assert list(zip(turned[0].get_xdata(), turned[0].get_ydata())) == [(6.0, 10)]
+        same = [line for line in lines(fig) if line.get_label().startswith("ours")
+                or line.get_label().startswith("optimised")]  # fmt: skip
+        assert {line.get_color() for line in same} == {turned[0].get_color()}
+        assert any(label.startswith("published by Wang") for label in legend(fig.axes[0]))

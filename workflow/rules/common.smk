@@ -172,6 +172,9 @@ SEARCHES = {
 N_SUMMARIES = [search.summary_path() for search in N_SEARCHES]
 D_SUMMARIES = [search.summary_path() for search in D_SEARCHES]
 D_OF_N_SUMMARIES = [search.summary_path() for search in D_OF_N_SEARCHES]
+# the smallest-d table, for the figures that draw it beside the critical n;
+# none when the section is off (the figures then leave it out)
+D_OF_N_TABLE = ["results/tables/critical_d_of_n.csv"] if D_OF_N_SEARCHES else []
 D_OF_N_RESULTS = (
     ["results/tables/critical_d_of_n.csv", "results/figures/critical_d_of_n.png"]
     if D_OF_N_SEARCHES

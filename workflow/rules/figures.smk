@@ -81,6 +81,7 @@ rule figure_protocols_vs_d:
         critical="results/tables/critical_n.csv",
         paper=f"{RESOURCES}/paper_table6.csv",
         followups=f"{RESOURCES}/followup_points.csv",
+        d_of_n=D_OF_N_TABLE,
     output:
         png=report(
             "results/figures/protocols_vs_d.png",
@@ -130,6 +131,8 @@ rule figure_limits_vs_d:
         critical="results/tables/critical_n.csv",
         paper=f"{RESOURCES}/paper_table6.csv",
         witnesses="results/tables/witness.csv",
+        followups=f"{RESOURCES}/followup_points.csv",
+        d_of_n=D_OF_N_TABLE,
     output:
         png=report(
             "results/figures/limits_vs_d.png",

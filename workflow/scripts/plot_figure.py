@@ -19,9 +19,11 @@ from free_embedding import plotting  # noqa: E402
 CITED = ("paper", "followups")
 
 sm = snakemake  # noqa: F821
+# an optional table (e.g. d_of_n, when its searches are off) is an empty input
 tables = {
     name: pd.read_csv(path, comment="#" if name in CITED else None)
     for name, path in sm.input.items()
+    if path
 }
 draw = plotting.FIGURES[Path(sm.output.png).stem]
 draw(**tables, paths=[sm.output.png, sm.output.pdf], dpi=sm.params.dpi)

@@ -226,14 +226,20 @@ def extrapolation(critical, runs, paths, dpi=150) -> plt.Figure:
     return fig
 
 
-def _table6_and_protocols(ax, paper, critical, label: str):
+def _colors(*tables) -> dict[str, str]:
+    """One colour per protocol, the same in every table it appears in."""
+    names = sorted({p for t in tables if t is not None for p in t["protocol"]})
+    return {name: f"C{i}" for i, name in enumerate(names)}
+
+
+def _table6_and_protocols(ax, paper, critical, label: str, colors: dict):
     """Table 6 as a grey line and each protocol's median critical n (k = 2),
     a capped search's as a lower bound; returns the rows plotted."""
     ax.plot(paper["d"], paper["critical_n"], color="grey", lw=2, label="paper, Table 6")
     found = critical.dropna(subset=["median_critical_n"])
     found = found[found["k"] == 2]
     for i, (protocol, group) in enumerate(found.groupby("protocol")):
-        color, capped = f"C{i}", is_capped(group)
+        color, capped = colors[protocol], is_capped(group)
         # the line breaks at a bound: it never draws through one as a value
         values = group["median_critical_n"].mask(capped)
         ax.plot(group["d"], values, marker="o", ls=STYLES[i % 4], color=color,
@@ -245,13 +251,34 @@ def _table6_and_protocols(ax, paper, critical, label: str):
     return found
 
 
-def protocols_vs_d(critical, paper, followups, paths, dpi=150) -> plt.Figure:
-    """Critical n per protocol against d, with Table 6 as the reference and
+def _smallest_d_inverted(ax, d_of_n, colors: dict) -> pd.DataFrame:
+    """The smallest-d searches turned round (k = 2): each determined
+    (smallest d, n) a point of its protocol's colour, joined by a dotted
+    line; returns the rows drawn."""
+    if d_of_n is None:
+        return pd.DataFrame(columns=["d", "n"])
+    found = d_of_n[(d_of_n["k"] == 2) & d_of_n["bracketed"].astype(bool)]
+    found = found[~is_capped(found)] if len(found) else found
+    for protocol, group in found.groupby("protocol"):
+        group = group.sort_values("n")
+        ax.plot(group["smallest_d"].astype(float), group["n"], marker="s", ms=6,
+                mfc="none", ls=":", color=colors[protocol],
+                label=f"ours: {protocol}, smallest d for each n")  # fmt: skip
+    return found.assign(d=found["smallest_d"].astype(float))
+
+
+def protocols_vs_d(critical, paper, followups, paths, dpi=150, d_of_n=None):
+    """Critical n per protocol against d, with Table 6 as the reference, the
+    smallest-d searches turned round (both directions of one question), and
     the follow-up papers' published points as markers."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ours = _table6_and_protocols(ax, paper, critical, "ours: {} (median over seeds)")
+    colors = _colors(critical, d_of_n)
+    ours = _table6_and_protocols(ax, paper, critical, "ours: {} (median over seeds)",
+                                 colors)  # fmt: skip
+    inverted = _smallest_d_inverted(ax, d_of_n, colors)
     _published(ax, followups, "d", "n")
-    d_max = max(ours["d"].max() if len(ours) else 10, followups["d"].max()) + 2
+    d_max = max(ours["d"].max() if len(ours) else 10, followups["d"].max(),
+                inverted["d"].max() if len(inverted) else 0) + 2  # fmt: skip
     ax.set_xlim(3, d_max)
     ax.set_yscale("log")
     ax.set_xlabel("embedding dimension d")
@@ -284,12 +311,17 @@ def accuracy_vs_d(runs, critical, paths, dpi=150) -> plt.Figure:
     return fig
 
 
-def limits_vs_d(critical, paper, witnesses, paths, dpi=150) -> plt.Figure:
+def limits_vs_d(critical, paper, witnesses, followups, paths, dpi=150, d_of_n=None):
     """Critical n against d on a log scale: Table 6, each protocol's critical
-    n, and the n each float precision lets an exact witness hold (at d = 2k;
-    an upward triangle: still holding at the cap)."""
+    n (and its smallest d for each n, turned round), the follow-ups'
+    published points, and the n each float precision lets an exact witness
+    hold (at d = 2k; an upward triangle: still holding at the cap)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ours = _table6_and_protocols(ax, paper, critical, "optimised: {}")
+    colors = _colors(critical, d_of_n)
+    ours = _table6_and_protocols(ax, paper, critical, "optimised: {}", colors)
+    inverted = _smallest_d_inverted(ax, d_of_n, colors)
+    _published(ax, followups, "d", "n")
+    ours = pd.concat([ours[["d"]], inverted[["d"]], followups[["d"]]])
     shapes = {"float64": "D", "float32": "s", "float16": "v", "bfloat16": "P"}
     for (construction, precision), rows in witnesses[witnesses["k"] == 2].groupby(
         ["construction", "precision"]
