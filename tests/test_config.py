@@ -18,6 +18,7 @@ from free_embedding.config import (
     merge,
     n_strategy,
     read_yaml,
+    searched,
 )
 from free_embedding.limit_data import PATTERNS, DatasetSpec
 from free_embedding.loss_facts import LOSS_FACTS
@@ -101,6 +102,15 @@ def test_the_smallest_d_search_is_off_by_default_and_covers_every_protocol():
     c = complete({}, SCHEMA)["critical_d_of_n"]
     assert c["enabled"] is False and c["protocols"] == "all" and c["warm_start"]
     assert c["ns"] == [10, 20, 40, 80, 160, 320, 640]  # MED's m, their table's
+
+
+def test_the_critical_n_search_covers_all_protocols_or_those_it_lists():
+    protocols = {"published": {}, "slow": {"learning_rate": 0.1}, "med": {}}
+    every = load({"protocols": protocols}, SCHEMA_PATH, None, VOCAB)
+    assert searched(every) == ["published", "slow", "med"]
+    some = load({"protocols": protocols, "search": {"protocols": ["med", "published"]}},
+                SCHEMA_PATH, None, VOCAB)  # fmt: skip
+    assert searched(some) == ["published", "med"]  # in the config's order
 
 
 def test_the_smallest_d_search_runs_one_list_or_each_protocols_own():
@@ -323,6 +333,9 @@ EXPERIMENT = [
      "add it under protocols: or remove it here"),
     ({"critical_d_of_n": {"ns": {"published": [10, 2]}}},
      "critical_d_of_n.ns.published[1]: n = 2 must exceed critical_d_of_n.k = 2"),
+    ({"search": {"protocols": ["nope"]}},
+     "search.protocols[0]: 'nope' is not a protocol of this config (published); "
+     "add it under protocols:, remove it here, or write all"),
     ({"critical_d_of_n": {"ns": {"published": [10]}, "protocols": ["published"]}},
      "critical_d_of_n.protocols: ns maps each protocol to its own n, so it names "
      "the protocols searched; leave protocols out (all)"),

@@ -146,7 +146,10 @@ def d_of_n_searches(protocol, ns):
 
 
 N_SEARCHES = [
-    n_search(p, k, d) for p in PROTOCOLS for k in config["ks"] for d in config["dims"]
+    n_search(p, k, d)
+    for p in configuration.searched(config)
+    for k in config["ks"]
+    for d in config["dims"]
 ]
 D_SEARCHES = [
     d_search(p, name)

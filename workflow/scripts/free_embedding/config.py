@@ -241,7 +241,7 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
         if low > high:
             errors.append(f"{key}.sweep: [{low}, {high}] must be [low, high]")
     errors += _cap_errors(config)
-    errors += _d_of_n_errors(config)
+    errors += _d_of_n_errors(config) + _unknown_protocols(config, "search")
     for name, settings in config["datasets"].items():
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
@@ -312,8 +312,7 @@ def d_of_n_ns(config: dict) -> dict[str, list[int]]:
     c, names = config["critical_d_of_n"], list(config["protocols"])
     if isinstance(c["ns"], dict):
         return {name: c["ns"][name] for name in names if name in c["ns"]}
-    chosen = c["protocols"]
-    return {name: c["ns"] for name in names if chosen == "all" or name in chosen}
+    return {name: c["ns"] for name in searched(config, "critical_d_of_n")}
 
 
 def _d_of_n_errors(config: dict) -> list[str]:
@@ -347,16 +346,24 @@ def _d_of_n_errors(config: dict) -> list[str]:
             f"({c['max_d']}); lower critical_d_of_n.start to {c['max_d']} or "
             f"less, or raise critical_d_of_n.max_d to {c['start']} or more"
         )
-    if c["protocols"] != "all":
-        known = list(config["protocols"])
-        for i, name in enumerate(c["protocols"]):
-            if name not in known:
-                errors.append(
-                    f"critical_d_of_n.protocols[{i}]: {name!r} is not a protocol "
-                    f"of this config ({', '.join(known)}); add it under protocols:, "
-                    "remove it here, or write all"
-                )
-    return errors
+    return errors + _unknown_protocols(config, "critical_d_of_n")
+
+
+def _unknown_protocols(config: dict, section: str) -> list[str]:
+    """A section's ``protocols`` list against the config's protocols."""
+    chosen, known = config[section]["protocols"], list(config["protocols"])
+    return [
+        f"{section}.protocols[{i}]: {name!r} is not a protocol of this config "
+        f"({', '.join(known)}); add it under protocols:, remove it here, or write all"
+        for i, name in enumerate([] if chosen == "all" else chosen)
+        if name not in known
+    ]
+
+
+def searched(config: dict, section: str = "search") -> list[str]:
+    """The protocols a search section covers, in the config's order."""
+    chosen = config[section]["protocols"]
+    return [name for name in config["protocols"] if chosen == "all" or name in chosen]
 
 
 def grid_of(search: dict, d: int) -> list[int] | None:
