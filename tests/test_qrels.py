@@ -10,10 +10,12 @@ from free_embedding.qrels import (
     combination_at,
     combinations_qrels,
     load_qrels,
+    protocol_queries,
     relevance_mask,
     sample_query_indices,
     sampled_combinations,
     save_qrels,
+    subsets_qrels,
 )
 from free_embedding.settings import RunSettings
 
@@ -127,3 +129,12 @@ def test_malformed_qrels_are_refused_by_name(tmp_path, fields, message):
     with pytest.raises(ValueError) as error:
         load_qrels(str(path))
     assert str(error.value).startswith(f"{path}: ") and message in str(error.value)
+
+
+def test_med_queries_are_counted_as_made():
+    """protocol_queries sizes the job that subsets_qrels fills."""
+    for n, k in [(5, 2), (10, 2), (7, 3), (3, 3)]:
+        made = subsets_qrels(n, k).num_queries
+        assert protocol_queries(n, k, "1..k") == made
+        assert protocol_queries(n, k, "k") == math.comb(n, k)
+    assert protocol_queries(10, 2, "1..k") == 55  # MED's count at m = 10

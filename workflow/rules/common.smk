@@ -24,6 +24,7 @@ from free_embedding.memory import (
     qrels_job_mb,
     witness_job_mb,
 )
+from free_embedding.qrels import protocol_queries
 from free_embedding.results import (
     ResultError,
     expected_parameters,
@@ -333,7 +334,12 @@ def job_mem_mb(wildcards):
     """Host memory of an optimisation job (memory.optimize_job_mb)."""
     kind, value = paths.split_source(wildcards.source)
     n, k = int(wildcards.n), job_k(wildcards)
-    queries = math.comb(n, k) if kind == "k" else dataset_spec(value)["queries"]
+    protocol = PROTOCOLS[wildcards.protocol]
+    queries = (
+        protocol_queries(n, k, protocol.query_sizes)
+        if kind == "k"
+        else dataset_spec(value)["queries"]
+    )
     loss = LOSSES[wildcards.protocol]
     return optimize_job_mb(queries, n, int(wildcards.d), k, loss)
 

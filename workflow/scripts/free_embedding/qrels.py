@@ -91,6 +91,14 @@ def subsets_qrels(n: int, k: int) -> Qrels:
     return Qrels(np.concatenate(padded), n, subsets_source(n, k))
 
 
+def protocol_queries(n: int, k: int, query_sizes: str) -> int:
+    """How many queries a protocol makes of n documents: C(n, k), or with
+    query_sizes 1..k every subset of 1..k documents (sizes below n)."""
+    if query_sizes == "k":
+        return num_combinations(n, k)
+    return sum(num_combinations(n, s) for s in range(1, k + 1) if s < n or s == k)
+
+
 def subsets_source(n: int, k: int) -> str:
     """The ``source`` of the qrels of every subset of 1..k documents."""
     return f"subsets(n={n}, sizes=1..{k})"
