@@ -384,6 +384,30 @@ def test_the_venvs_snakemake_runs_without_activation(tmp_path):
     assert doc["metrics"]["seeds"] and (tmp_path / "results/tables/runs.csv").exists()
 
 
+def test_the_shipped_config_plans_the_jobs_it_planned_before_seed_brackets(tmp_path):
+    """One seed: bracketing it runs nothing, and no path changes. The dry run
+    of config.yaml plans, job for job, what it planned before (the first
+    guess of each search; its summary at the same path)."""
+    shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path / "config.yaml")
+    out = snakemake(tmp_path, "-n").stdout
+    assert planned_jobs(tmp_path) == {
+        "limit_dataset": 1, "qrels": 5, "optimize": 6, "retrieval": 1, "search": 6,
+        "aggregate": 1, "critical_d": 1, **N_FIGURES, "figure_accuracy_vs_d": 1,
+        "all": 1,
+    }  # fmt: skip
+    first = dict(zip(range(4, 9), (7, 11, 16, 22, 27), strict=True))  # start auto
+    dataset = "protocol~published/dataset~limit-small"
+    runs = set(re.findall(r"output: (results/runs/\S+\.json)", out))
+    assert runs == {run_file(d, n) for d, n in first.items()} | {
+        f"results/runs/{dataset}/d~8/n~46.json"
+    }
+    summaries = set(re.findall(r"output: (results/search/\S+\.json)", out))
+    assert summaries == {
+        f"results/search/protocol~published/k~2/d~{d}/start~{n}_sweep~-4..5_maxn~100000.json"
+        for d, n in first.items()
+    } | {f"results/search/{dataset}/start~8_sweep~-2..3_maxd~1024.json"}
+
+
 def test_a_config_file_of_ones_own_replaces_config_yaml(tmp_path):
     """--configfile my.yaml turns the default dataset off with datasets: {},
     inside a clone (config.yaml present) and anywhere else alike."""
