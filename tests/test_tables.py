@@ -15,11 +15,11 @@ from free_embedding.fit import (
 from free_embedding.paper import CUBIC as PAPER_CUBIC
 from free_embedding.paper import REPORTED as PAPER_REPORTED
 from free_embedding.search import Bisect, Gallop, Search, replay, warm_chain
+from free_embedding.seeds import per_seed_values
 from free_embedding.tables import (
     critical_d_of_n_table,
     critical_d_table,
     critical_n_table,
-    per_seed_values,
     runs_table,
 )
 from helpers import d_of_n_search

@@ -12,11 +12,8 @@ import pandas as pd  # noqa: E402
 
 from free_embedding.fit import fit_table  # noqa: E402
 from free_embedding.results import expected_parameters, load_run, load_summary  # noqa: E402
-from free_embedding.tables import (  # noqa: E402
-    critical_n_table,
-    per_seed_values,
-    runs_table,
-)
+from free_embedding.seeds import per_seed_values  # noqa: E402
+from free_embedding.tables import critical_n_table, runs_table  # noqa: E402
 
 sm = snakemake  # noqa: F821
 p = sm.params

@@ -25,7 +25,8 @@ from .fit import (  # noqa: E402
 )
 from .paper import CUBIC as PAPER_CUBIC  # noqa: E402
 from .paper import REPORTED as PAPER_REPORTED  # noqa: E402
-from .tables import is_capped, measured, per_seed_values, range_ends  # noqa: E402
+from .seeds import per_seed_values, range_ends  # noqa: E402
+from .tables import is_capped, measured  # noqa: E402
 
 STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "D", "P", "X", "h", "*"]  # no triangles: they mark lower bounds
