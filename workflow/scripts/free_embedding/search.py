@@ -169,9 +169,10 @@ class Search:
         """How a seed's critical value is known: ``bracketed`` (a value and
         the next on the other side; over d, or solved at d = 1);
         ``below_floor`` (over n: no n solved down to the smallest, k + 1);
-        ``upper_bound`` (over d: solved at the lowest d searched, a warm
-        start's, and nothing below it run); ``capped`` (over n: every n solved
-        up to the cap, a lower bound; over d: no d solved up to it)."""
+        ``upper_bound`` (over d: solved at the lowest d searched, above 1, a
+        window's first or a warm start's, with nothing below it run);
+        ``capped`` (over n: every n solved up to the cap, a lower bound; over
+        d: no d solved up to it)."""
         if self.axis == "n":
             if bracket.below is None:
                 return "below_floor"
@@ -198,7 +199,8 @@ class Search:
         return sorted(set(done.probed) | set(done.sweep) | set(done.seed_probed))
 
     def summary(self, done: SearchDone) -> dict:
-        """What the search ran and found (the published search's boundary)."""
+        """What the search ran and found: the published search's boundary
+        and, where it finds one, each seed's own."""
         found = {}
         if self.strategy.finds_boundary:
             found = {
