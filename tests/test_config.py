@@ -180,8 +180,11 @@ def test_the_readme_states_the_protocol_defaults():
     assert f"`{p.loss}` (published)" in rows["loss"]
     assert f"`{p.queries}` (published)" in rows["queries"]
     assert f"`{p.success}`: 100% top-k accuracy (published)" in rows["success"]
-    for key in ("normalize", "early_stopping"):
+    for key in ("normalize", "early_stopping", "stop_at_success"):
         assert f"({str(getattr(p, key)).lower()}, published)" in rows[key], key
+    for key in ("query_sizes", "init", "patience_metric"):
+        assert f"`{getattr(p, key)}` (published)" in rows[key], key
+    assert f"`{p.reduction}` of its terms (the default)" in rows["reduction"]
     for loss, name in (("infonce", "InfoNCE"), ("sigmoid", "sigmoid")):
         stated = re.search(rf"{name} \w+ by t \(start ([\d.]+)\)", rows["temperature"])
         assert float(stated[1]) == LOSS_FACTS[loss].start_temperature, loss

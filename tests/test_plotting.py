@@ -104,8 +104,8 @@ def test_extrapolation_fits_measured_rows_only(tmp_path):
         target = int(PAPER.set_index("d").loc[d, "critical_n"])
         docs += [doc(d, n, {0: n <= target}) for n in range(target - 1, target + 2)]
     docs += [doc(16, n, {0: True}) for n in range(10, 13)]  # capped far too low
-    runs, critical = tables(tmp_path, docs)
-    fig = plotting.extrapolation(critical, runs, [])
+    _, critical = tables(tmp_path, docs)
+    fig = plotting.extrapolation(critical, [])
     points, labels = capped_markers(fig)
     assert points == {(16.0, 12.0)} and labels == [CAPPED]
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]

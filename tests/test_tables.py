@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from free_embedding.config import start_n
 from free_embedding.fit import (
     EXTRAPOLATE_D,
     cubic_fit,
@@ -13,11 +14,12 @@ from free_embedding.fit import (
 )
 from free_embedding.paper import CUBIC as PAPER_CUBIC
 from free_embedding.paper import REPORTED as PAPER_REPORTED
+from free_embedding.search import Bisect, Gallop, Search, replay, warm_chain
+from free_embedding.seeds import per_seed_values
 from free_embedding.tables import (
     critical_d_of_n_table,
     critical_d_table,
     critical_n_table,
-    per_seed_values,
     runs_table,
 )
 from helpers import d_of_n_search
@@ -123,7 +125,8 @@ def test_a_wide_span_extrapolates_with_a_band():
 
 def test_per_seed_values_feed_the_band():
     docs = [doc(4, n, {0: n <= 11, 1: n <= 9}) for n in range(8, 14)]
-    assert per_seed_values(runs_table(docs)) == {("published", 2): {4: [11, 9]}}
+    critical = critical_n_table(runs_table(docs), {}, PAPER)
+    assert per_seed_values(critical) == {("published", 2): {4: [11, 9]}}
 
 
 def test_a_capped_search_is_a_lower_bound_not_a_measurement():
@@ -259,3 +262,101 @@ def test_a_capped_smallest_d_search_says_what_stopped_it():
     assert table["capped_by"].tolist() == ["max_d", "memory", "max_d"]
     assert table.loc[30, "tested_d"] == "" and table.loc[30, "largest_failed_d"] == 4
     assert table.loc[30, "per_seed_smallest_d"] == "0:>4"
+
+
+# -- each seed's own critical value, from its bracket ---------------------------
+def searched(search, outcome, lowest=None):
+    """A search replayed on synthetic per-seed outcomes: its summary and the
+    result documents of the jobs it ran, as the aggregation reads them."""
+    done = replay(lambda known: search.plan(known, lowest), outcome)
+    n_of = (lambda x: x) if search.axis == "n" else (lambda x: search.documents)
+    d_of = (lambda x: search.d) if search.axis == "n" else (lambda x: x)
+    docs = [doc(d_of(x), n_of(x), outcome(x)) for x in search.values(done)]
+    return search.summary(done), docs
+
+
+def n_table(truths, d=12, start=None):
+    """critical_n.csv's rows of searches where seed s solves n <= truth[s]."""
+    docs, found, seeds = [], {}, {}
+    for d, truth in truths.items():
+        search = Search(protocol="published", axis="n", k=2, d=d, seeds=len(truth),
+                        strategy=Gallop(start or start_n(d, 2, "auto")))  # fmt: skip
+        outcome = lambda n, t=truth: {s: b is not None and n <= b  # noqa: E731
+                                      for s, b in t.items()}  # fmt: skip
+        summary, mine = searched(search, outcome)
+        docs += mine
+        found["published", 2, d] = summary["critical_n"]
+        seeds["published", 2, d] = summary["seeds"]
+    paper = pd.DataFrame({"d": [12], "critical_n": [52]})
+    return critical_n_table(runs_table(docs), found, paper, seeds).set_index("d")
+
+
+def test_the_median_is_over_every_seed_each_from_its_own_bracket():
+    """Issue 22 item 7 at d = 12: seed 0 fails every n the any-seed search
+    tested (48 and up). Its own critical n, 44, is measured below them, and
+    the median is over all five seeds: 50, not the 50.5 of the other four."""
+    row = n_table({12: {0: 44, 1: 52, 2: 50, 3: 51, 4: 49}}).loc[12]
+    assert row["per_seed_critical_n"] == "0:44 1:52 2:50 3:51 4:49"
+    assert row["median_critical_n"] == 50.0 and row["seed_range"] == "44-52"
+    assert row["critical_n"] == 52 and row["critical_n_search"] == 52
+    assert row["delta_vs_paper"] == -2.0 and row["delta_any_seed_vs_paper"] == 0
+    tested = [int(n) for n in row["tested_n"].split("-")]
+    assert tested[0] <= 44  # the runs reach below the sweep (48..57)
+
+
+def test_a_seed_below_the_floor_is_reported_and_counted_below_all():
+    table = n_table({5: {0: None, 1: 14, 2: 13}, 6: {0: None, 1: 19}}, start=10)
+    five, six = table.loc[5], table.loc[6]
+    assert five["per_seed_critical_n"] == "0:<3 1:14 2:13"
+    assert five["median_critical_n"] == 13.0 and five["seed_range"] == "<3-14"
+    # half the seeds have no critical n: the median is empty, and says why
+    assert six["per_seed_critical_n"] == "0:<3 1:19"
+    assert pd.isna(six["median_critical_n"]) and six["seed_range"] == "<3-19"
+    assert per_seed_values(table.reset_index()) == {
+        ("published", 2): {5: [2, 14, 13], 6: [2, 19]}
+    }  # fmt: skip
+
+
+def test_a_grids_seeds_take_their_values_over_the_grid():
+    docs = [doc(4, n, {0: n <= 9, 1: False, 2: True}) for n in (8, 9, 10)]
+    row = critical_n_table(runs_table(docs), {}, PAPER).iloc[0]
+    assert row["per_seed_critical_n"] == "0:9 1:<8 2:>=10"
+    assert row["median_critical_n"] == 9.0 and bool(row["capped"])
+
+
+def d_search(truth, strategy, n=46, dataset=None, limit=40):
+    search = Search(protocol="published", axis="d", k=2, documents=n, dataset=dataset,
+                    strategy=strategy, limit=limit, seeds=len(truth))  # fmt: skip
+    return search, lambda d: {s: b is not None and d >= b for s, b in truth.items()}
+
+
+def test_the_critical_d_of_each_seed_comes_from_its_bracket():
+    """Seed 1 needs d = 20, far above the any-seed 12; seed 2 solves no d up
+    to max_d: each is reported, and the median counts seed 2 above all."""
+    search, outcome = d_search({0: 12, 1: 20, 2: None}, Gallop(8, (-2, 3)), dataset="x")
+    summary, docs = searched(search, outcome)
+    summary["spec"] = {"name": "x", "pattern": "dense", "documents": 46,
+                       "queries": 1000, "k": 2}  # fmt: skip
+    row = critical_d_table([(summary, docs)]).iloc[0]
+    assert row["critical_d"] == 12 and not row["capped"]
+    assert row["per_seed_critical_d"] == "0:12 1:20 2:>40"
+    assert row["median_critical_d"] == 20.0
+
+
+def test_the_smallest_d_of_each_seed_and_n_comes_from_its_bracket():
+    """A warm chain n = 10, 20 (window 8): at n = 10 seed 1 needs 11, past
+    the window [1, 8]; at n = 20 the window starts at 5, the any-seed value,
+    so seed 0's 5 there is bracketed by its failure at n = 10."""
+    first, firsts = d_search({0: 5, 1: 11, 2: 5}, Bisect(1, 8), n=10)
+    second, seconds = d_search({0: 5, 1: 12, 2: 7}, Bisect(1, 8), n=20)
+    first, second = warm_chain([first, second])
+    summary10, docs10 = searched(first, firsts)
+    summary20, docs20 = searched(second, seconds, lowest=5)
+    table = critical_d_of_n_table([(summary10, docs10),
+                                   (summary20, docs20)]).set_index("n")  # fmt: skip
+    ten, twenty = table.loc[10], table.loc[20]
+    assert ten["smallest_d"] == 5 and ten["per_seed_smallest_d"] == "0:5 1:11 2:5"
+    assert ten["median_smallest_d"] == 5.0
+    assert twenty["smallest_d"] == 5 and twenty["window"] == "5-12"
+    assert twenty["per_seed_smallest_d"] == "0:5 1:12 2:7"
+    assert twenty["median_smallest_d"] == 7.0

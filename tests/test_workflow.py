@@ -8,11 +8,13 @@ import signal
 import subprocess
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from conftest import ROOT
+from free_embedding.search import Bisect, Gallop, Search, replay
 from helpers import (
     BIN,
     N_FIGURES,
@@ -117,7 +119,87 @@ def test_search_finds_the_boundary_from_far_off_starts(tmp_path):
         summary = search_summary(tmp_path, 5)
         assert summary["settings"]["start"] == start
         found[start] = summary["critical_n"]
+        # one seed: its bracket is the search's, and it ran nothing more
+        assert summary["seed_probed"] == [] and len(summary["seeds"]) == 1
+        assert summary["seeds"][0]["boundary"] == summary["boundary"]
+        assert summary["runs"] == [
+            run_file(5, n)
+            for n in sorted({*summary["probed"], *summary["sweep_values"]})
+        ]
     assert found[3] == found[60] and 11 <= found[3] <= 16  # paper: 14
+
+
+def outcomes_on_disk(workdir, d="*", n="*"):
+    """{n or d: {seed: solved}} of every result file of k = 2 at d (or n)."""
+    runs = workdir / "results/runs/protocol~published/k~2"
+    found = {}
+    for path in runs.glob(f"d~{d}/n~{n}.json"):
+        seeds = json.loads(path.read_text())["metrics"]["seeds"]
+        x = int((path.stem if n == "*" else path.parent.name)[2:])
+        found[x] = {s["seed"]: s["solved"] for s in seeds}
+    return found
+
+
+def ran_what_its_replay_needs(summary, search, on_disk):
+    """The summary is the library's search replayed over the result files,
+    which are exactly its runs; each seed's bracket holds in those files."""
+    replayed = search.summary(replay(search.plan, on_disk.get))
+    assert {key: summary[key] for key in replayed} == replayed
+    assert sorted(summary["runs"]) == sorted(search.run_path(x) for x in on_disk)
+    any_seed = replay(lambda known: search.plan(known, seeds=False), on_disk.get)
+    assert summary["probed"] == list(any_seed.probed)  # the strategy's own
+    for entry in summary["seeds"]:  # [held, did not] for that seed, adjacent
+        held, not_held = entry["boundary"]
+        assert not_held == held + 1 and entry["status"] == "bracketed"
+        solved = on_disk[held][entry["seed"]], on_disk[not_held][entry["seed"]]
+        assert solved == ((True, False) if search.axis == "n" else (False, True))
+
+
+def test_each_seeds_boundary_is_bracketed_with_jobs_only_where_needed(tmp_path):
+    """Five seeds at d = 4, searched from n = 9 with no sweep: here seeds 0,
+    1 and 4 solve 9, seeds 2 and 3 fail it (they solve 8), so the search runs
+    n = 8 for them, and nothing else. Whatever the outcomes (another CPU may
+    give others), the search ran exactly what its replay over the files
+    needs: the any-seed search's own jobs, then each seed's bracket."""
+    config = {**TINY, "dims": [4], "seeds": [0, 1, 2, 3, 4],
+              "search": {"start": 9, "sweep": [0, 0]}}  # fmt: skip
+    snakemake(tmp_path, config=config)
+    summary = search_summary(tmp_path, 4)
+    on_disk = outcomes_on_disk(tmp_path, 4)
+    search = Search(protocol="published", axis="n", k=2, d=4, seeds=5,
+                    strategy=Gallop(9, (0, 0)))  # fmt: skip
+    ran_what_its_replay_needs(summary, search, on_disk)
+    # this machine's outcomes: seeds 2 and 3 needed n = 8, below the search
+    assert summary["probed"] == [9, 10] and summary["seed_probed"] == [8]
+    row = pd.read_csv(tmp_path / "results/tables/critical_n.csv").iloc[0]
+    per_seed = {e["seed"]: e["critical_n"] for e in summary["seeds"]}
+    assert row["per_seed_critical_n"] == " ".join(
+        f"{s}:{n}" for s, n in sorted(per_seed.items())
+    )
+    assert row["median_critical_n"] == float(np.median(list(per_seed.values())))
+    assert planned_jobs(tmp_path) == {}  # and a rerun runs nothing
+
+
+def test_each_seeds_smallest_d_is_bracketed_past_the_window(tmp_path):
+    """The smallest d of n = 8 (two seeds, Wang et al.'s bisection of [1, 4]):
+    here seed 0 solves d = 4 and seed 1 fails it, so seed 1's search goes on
+    past the window to d = 5, where it solves; nothing else is run."""
+    config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}},
+              "critical_d_of_n": {"enabled": True, "ns": [8], "window": 4,
+                                  "max_d": 8}}  # fmt: skip
+    snakemake(tmp_path, config=config)
+    [path] = (tmp_path / "results/search/protocol~published/k~2/n~8").glob("*.json")
+    assert path.name == "start~1_window~4_maxd~8_seeds~bracketed.json"
+    summary = json.loads(path.read_text())
+    search = Search(protocol="published", axis="d", k=2, documents=8, limit=8,
+                    strategy=Bisect(1, 4), seeds=2)  # fmt: skip
+    ran_what_its_replay_needs(summary, search, outcomes_on_disk(tmp_path, n=8))
+    # this machine's outcomes: the any-seed search is Wang et al.'s, alone
+    assert summary["probed"] == [2, 3, 4] and summary["critical_d"] == 4
+    assert summary["seed_probed"] == [5]
+    row = pd.read_csv(tmp_path / "results/tables/critical_d_of_n.csv").iloc[0]
+    assert row["smallest_d"] == 4 and row["per_seed_smallest_d"] == "0:4 1:5"
+    assert row["median_smallest_d"] == 4.5 and row["tested_d"] == "2 3 4 5"
 
 
 def test_explicit_grid_runs_exactly_those_n(tmp_path):
@@ -246,8 +328,8 @@ def test_without_the_warm_start_only_the_later_ns_search_again(d_of_n_run):
     cold = {"critical_d_of_n": {"warm_start": False}}
     assert planned_jobs(d_of_n_run, cold)["search"] == 2
     searches = planned_outputs(d_of_n_run, "search")
-    assert len(searches) == 2 and all("/n~6/start~1_window~4_maxd~8.json" in path
-                                      for path in searches)  # fmt: skip
+    tag = "/n~6/start~1_window~4_maxd~8_seeds~bracketed.json"  # two seeds
+    assert len(searches) == 2 and all(tag in path for path in searches)
 
 
 def finished_runs(log: str) -> set[str]:
@@ -300,6 +382,30 @@ def test_the_venvs_snakemake_runs_without_activation(tmp_path):
     snakemake(tmp_path, config=config, path="/usr/bin:/bin")
     doc = json.loads((tmp_path / run_file(3, 6)).read_text())
     assert doc["metrics"]["seeds"] and (tmp_path / "results/tables/runs.csv").exists()
+
+
+def test_the_shipped_config_plans_the_jobs_it_planned_before_seed_brackets(tmp_path):
+    """One seed: bracketing it runs nothing, and no path changes. The dry run
+    of config.yaml plans, job for job, what it planned before (the first
+    guess of each search; its summary at the same path)."""
+    shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path / "config.yaml")
+    out = snakemake(tmp_path, "-n").stdout
+    assert planned_jobs(tmp_path) == {
+        "limit_dataset": 1, "qrels": 5, "optimize": 6, "retrieval": 1, "search": 6,
+        "aggregate": 1, "critical_d": 1, **N_FIGURES, "figure_accuracy_vs_d": 1,
+        "all": 1,
+    }  # fmt: skip
+    first = dict(zip(range(4, 9), (7, 11, 16, 22, 27), strict=True))  # start auto
+    dataset = "protocol~published/dataset~limit-small"
+    runs = set(re.findall(r"output: (results/runs/\S+\.json)", out))
+    assert runs == {run_file(d, n) for d, n in first.items()} | {
+        f"results/runs/{dataset}/d~8/n~46.json"
+    }
+    summaries = set(re.findall(r"output: (results/search/\S+\.json)", out))
+    assert summaries == {
+        f"results/search/protocol~published/k~2/d~{d}/start~{n}_sweep~-4..5_maxn~100000.json"
+        for d, n in first.items()
+    } | {f"results/search/{dataset}/start~8_sweep~-2..3_maxd~1024.json"}
 
 
 def test_a_config_file_of_ones_own_replaces_config_yaml(tmp_path):

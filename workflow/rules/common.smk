@@ -10,7 +10,7 @@ import math
 import os
 import sys
 
-from snakemake.exceptions import WorkflowError
+from snakemake.exceptions import IncompleteCheckpointException, WorkflowError
 from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
@@ -32,7 +32,12 @@ from free_embedding.results import (
     load_summary,
     load_witness,
 )
-from free_embedding.search import Search, replay_search, warm_chain
+from free_embedding.search import (
+    Search,
+    SearchDone,
+    replay_search,
+    warm_chain,
+)
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
@@ -111,6 +116,7 @@ def n_search(protocol, k, d):
     return Search(
         protocol=protocol, axis="n", k=k, d=d,
         strategy=configuration.n_strategy(config, k, d), limit=max_n, fit_limit=fit,
+        seeds=len(config["seeds"]),
     )  # fmt: skip
 
 
@@ -124,7 +130,7 @@ def d_search(protocol, dataset):
     return Search(
         protocol=protocol, axis="d", k=spec["k"], dataset=dataset,
         documents=spec["documents"], strategy=configuration.d_strategy(config),
-        limit=c["max_d"], fit_limit=fit,
+        limit=c["max_d"], fit_limit=fit, seeds=len(config["seeds"]),
     )  # fmt: skip
 
 
@@ -140,6 +146,7 @@ def d_of_n_searches(protocol, ns):
             fit_limit=CAP_MB and budget.largest_d_of_n(
                 CAP_MB, c["k"], n, LOSSES[protocol], c["max_d"]
             ),
+            seeds=len(config["seeds"]),
         )
         for n in sorted(ns)
     ]  # fmt: skip
@@ -203,32 +210,55 @@ def expected(path):
 @functools.lru_cache(maxsize=None)
 def _solved(path, mtime_ns):
     try:
-        return load_run(path, expected(path))["metrics"]["any_solved"]
+        seeds = load_run(path, expected(path))["metrics"]["seeds"]
     except ResultError as error:
         raise WorkflowError(str(error)) from None
+    return tuple((seed["seed"], seed["solved"]) for seed in seeds)
 
 
 def solved(path):
-    """Whether a finished job was solved by some seed, after checking that the
-    file is that job's. Snakemake re-runs the input functions after every
+    """Which seeds solved a finished job ({seed: solved}), after checking that
+    the file is that job's. Snakemake re-runs the input functions after every
     checkpoint, so each file is read once per version (mtime), not per replay."""
-    return _solved(path, os.stat(path).st_mtime_ns)
+    return dict(_solved(path, os.stat(path).st_mtime_ns))
+
+
+def outcome(search, x):
+    """Each seed's outcome at search's value x. ``checkpoints.optimize.get``
+    raises until that job has run (and Snakemake then runs it)."""
+    return solved(checkpoints.optimize.get(**search.probe(x)).output.run)
 
 
 def done(search):
     """Replay ``search`` (after the searches it is warm-started from) over
-    finished jobs. ``checkpoints.optimize.get`` raises until a probe's result
-    exists, so Snakemake runs that job and asks again: the search advances a
-    job at a time, and the sweep runs in parallel."""
-    return replay_search(
-        search,
-        lambda s, x: solved(checkpoints.optimize.get(**s.probe(x)).output.run),
-    )
+    finished jobs: it raises at the first value whose job has not run, so
+    Snakemake runs that job and asks again: the search advances a job at a
+    time (search_meanwhile runs the rest in parallel)."""
+    return replay_search(search, outcome)
 
 
 def search_runs(wildcards):
     search = search_of(wildcards)
     return [search.run_path(x) for x in search.values(done(search))]
+
+
+def known_outcome(search, x):
+    """Each seed's outcome at search's value x, or None while its job has not run."""
+    try:
+        return outcome(search, x)
+    except IncompleteCheckpointException:
+        return None
+
+
+def search_meanwhile(wildcards):
+    """The runs to make while a search waits for the one its replay asks for
+    (search_runs): once its any-seed search is done, its sweep and each seed's
+    next value, so that they run in parallel. None once it is done."""
+    search = search_of(wildcards)
+    step = replay_search(search, known_outcome)
+    if isinstance(step, SearchDone):
+        return []
+    return [search.run_path(x) for x in step.alongside]
 
 
 def search_parameters(search):

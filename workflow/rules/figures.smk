@@ -54,7 +54,6 @@ rule figure_critical_n_vs_d:
 
 rule figure_extrapolation:
     input:
-        runs="results/tables/runs.csv",
         critical="results/tables/critical_n.csv",
     output:
         png=report(

@@ -12,27 +12,27 @@ import pandas as pd  # noqa: E402
 
 from free_embedding.fit import fit_table  # noqa: E402
 from free_embedding.results import expected_parameters, load_run, load_summary  # noqa: E402
-from free_embedding.tables import (  # noqa: E402
-    critical_n_table,
-    per_seed_values,
-    runs_table,
-)
+from free_embedding.seeds import per_seed_values  # noqa: E402
+from free_embedding.tables import critical_n_table, runs_table  # noqa: E402
 
 sm = snakemake  # noqa: F821
 p = sm.params
-documents, searched = [], {}
+documents, searched, seeds = [], {}, {}
 for path in sm.input.summaries:
     summary = load_summary(path)
     k, d = (int(part.split("~")[1]) for part in summary["subject"].split("/"))
     searched[summary["protocol"], k, d] = summary.get("critical_n")
+    if "seeds" in summary:  # a search's own per-seed brackets; not a grid's
+        seeds[summary["protocol"], k, d] = summary["seeds"]
     for run in summary["runs"]:
         expected = expected_parameters(run, p.protocols, p.seeds, p.dataset_k)
         documents.append(load_run(run, expected))
 runs = runs_table(documents)
 runs.to_csv(sm.output.runs, index=False)
-critical = critical_n_table(runs, searched, pd.read_csv(sm.input.paper, comment="#"))
+paper = pd.read_csv(sm.input.paper, comment="#")
+critical = critical_n_table(runs, searched, paper, seeds)
 critical.to_csv(sm.output.critical_csv, index=False)
 with open(sm.output.critical_md, "w") as handle:
     handle.write(critical.to_markdown(index=False) + "\n")
-fit_table(critical, per_seed_values(runs)).to_csv(sm.output.fit, index=False)
+fit_table(critical, per_seed_values(critical)).to_csv(sm.output.fit, index=False)
 print(critical.to_string(index=False), file=sys.stderr)

@@ -25,7 +25,8 @@ from .fit import (  # noqa: E402
 )
 from .paper import CUBIC as PAPER_CUBIC  # noqa: E402
 from .paper import REPORTED as PAPER_REPORTED  # noqa: E402
-from .tables import is_capped, measured, per_seed_values  # noqa: E402
+from .seeds import per_seed_values, range_ends  # noqa: E402
+from .tables import is_capped, measured  # noqa: E402
 
 STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "D", "P", "X", "h", "*"]  # no triangles: they mark lower bounds
@@ -150,8 +151,8 @@ def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> plt.Figure:
         ax.plot(mine["d"], median, MARKERS[i % len(MARKERS)], color=color,
                 label=f"{protocol}, k={k}: median over seeds")  # fmt: skip
         if several:
-            ranges = mine["seed_range"].str.split("-", expand=True).astype(float)
-            ax.vlines(mine["d"], ranges[0], ranges[1], color=color, lw=3, alpha=0.4)
+            low, high = zip(*map(range_ends, mine["seed_range"]), strict=True)
+            ax.vlines(mine["d"], low, high, color=color, lw=3, alpha=0.4)
         ax.plot(mine["d"] + 0.12, mine["critical_n"].astype(float), "x", color=color,
                 ms=5, label=f"{protocol}: any seed")  # fmt: skip
         if len(mine) >= 4:
@@ -173,13 +174,13 @@ def critical_n_vs_d(runs, critical, paper, paths, dpi=150) -> plt.Figure:
     return fig
 
 
-def extrapolation(critical, runs, paths, dpi=150) -> plt.Figure:
+def extrapolation(critical, paths, dpi=150) -> plt.Figure:
     """The paper's fit to d = 4096 and ours where the measured dimensions
-    allow it, with a bootstrap band over the seeds in ``runs``; otherwise the
+    allow it, with a bootstrap band over each row's seeds; otherwise the
     reason there is none. A capped search's value is drawn as a lower bound
     and not fitted."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    per_seed = per_seed_values(runs)
+    per_seed = per_seed_values(critical)
     grid = np.geomspace(4, 4096, 200)
     ax.plot(
         grid, evaluate(PAPER_CUBIC, grid), color="grey", ls=":", label="paper cubic fit"

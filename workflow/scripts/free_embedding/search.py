@@ -14,15 +14,22 @@ where their results live, what it found. A search may be warm-started from
 another (``after``): its lowest value is where that one ended, so
 :func:`replay_search` replays the chain in order. The strategies are
 importable from here too, as the search layer's one front.
+
+A job runs every seed, and its outcome is each seed's: ``{seed: solved}``.
+The strategy decides from the any-seed outcome (some seed solved it), exactly
+as the published search does; then, for a strategy that finds a boundary,
+every seed's own boundary is bracketed too (brackets.py), from the same jobs
+and more where a seed needs them. The summary records both.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import paths
+from .brackets import SeedBracket, plan_brackets
 from .strategies import (
     STRATEGIES,
     Bisect,
@@ -37,9 +44,11 @@ from .strategies import (
 
 __all__ = [
     "STRATEGIES", "Bisect", "Gallop", "Grid", "NeedProbe", "Search", "SearchDone",
-    "Strategy", "plan_bisect", "plan_search", "replay", "replay_search",
-    "warm_chain",
+    "SeedBracket", "Strategy", "plan_bisect", "plan_search", "replay",
+    "replay_search", "warm_chain",
 ]  # fmt: skip
+
+Outcome = Mapping[int, bool]  # one job's outcome: {seed: solved}
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,8 @@ class Search:
     optimisation job, whose result lives at ``run_path(x)``. ``after``: the
     search this one is warm-started from (the previous n's): it starts where
     that one ended (:meth:`next_lowest`), and its path names the chain.
+    ``seeds``: how many seeds each job runs; with more than one, bracketing
+    each seed's boundary can run more values, and the path says so.
     """
 
     protocol: str
@@ -66,6 +77,7 @@ class Search:
     limit: int = 100_000  # max_n or max_d
     fit_limit: int | None = None  # the largest value whose jobs fit in memory
     after: Search | None = None  # the search whose end this one starts from
+    seeds: int = 1  # seeds per job
 
     @property
     def source(self) -> str:
@@ -101,8 +113,11 @@ class Search:
         """The settings that decide what it runs: its strategy's, and for a
         warm start the chain before it (another chain, other windows)."""
         after = "-".join(map(str, self.chain))
-        return self.strategy.tag(self.axis, self.limit) + (
-            f"_after~{after}" if after else ""
+        bracketed = self.strategy.finds_boundary and self.seeds > 1
+        return (
+            self.strategy.tag(self.axis, self.limit)
+            + (f"_after~{after}" if after else "")
+            + ("_seeds~bracketed" if bracketed else "")
         )
 
     def summary_path(self) -> str:
@@ -110,19 +125,56 @@ class Search:
                            subject=self.subject, settings=self.tag())  # fmt: skip
 
     def plan(
-        self, solved: dict[int, bool], lowest: int | None = None
+        self,
+        outcomes: Mapping[int, Outcome],
+        lowest: int | None = None,
+        seeds: bool = True,
     ) -> NeedProbe | SearchDone:
-        """The strategy against ``solved`` (value -> some seed solved it),
-        from ``lowest`` (a warm start) or the axis's smallest value."""
-        if self.axis == "n":
-            return self.strategy.plan(solved, self.k + 1, self.limit, self.fit_limit)
-        unsolved = {d: not outcome for d, outcome in solved.items()}
-        return self.strategy.plan(unsolved, lowest or 1, self.limit, self.fit_limit)
+        """The strategy against the any-seed outcomes (``outcomes``: value ->
+        {seed: solved}), from ``lowest`` (a warm start) or the axis's smallest
+        value; then, with ``seeds``, every seed's bracket (brackets.py).
 
-    def found(self, done: SearchDone) -> int | None:
-        """The critical value: the largest n solved below the first failure;
-        the smallest d solved above the last failure."""
+        The strategy sees what holds below the boundary: over n, "some seed
+        solved"; over d, "no seed solved". Each seed's bracket, likewise,
+        "it solved" and "it did not"."""
+        low = self.k + 1 if self.axis == "n" else lowest or 1
+        if self.axis == "n":
+            holds, joined = outcomes, any
+        else:
+            holds = {d: {s: not ok for s, ok in o.items()} for d, o in outcomes.items()}
+            joined = all
+        anyone = {x: joined(outcome.values()) for x, outcome in holds.items()}
+        step = self.strategy.plan(anyone, low, self.limit, self.fit_limit)
+        if isinstance(step, NeedProbe) or not seeds or not self.strategy.finds_boundary:
+            return step
+        # no seed goes below where its strategy began (a window's bottom)
+        bottom = step.window[0] if step.window else low
+        top = min(self.limit, self.fit_limit or self.limit)
+        return plan_brackets(step, self.found(step), holds, bottom, top)
+
+    def found(self, done: SearchDone | SeedBracket) -> int | None:
+        """The critical value, of any seed or of one: the largest n solved
+        below the first failure; the smallest d solved above the last failure."""
+        if isinstance(done, SeedBracket):
+            return done.below if self.axis == "n" else done.above
         return done.critical_n if self.axis == "n" else done.upper_n
+
+    def status(self, bracket: SeedBracket) -> str:
+        """How a seed's critical value is known: ``bracketed`` (a value and
+        the next on the other side; over d, or solved at d = 1);
+        ``below_floor`` (over n: no n solved down to the smallest, k + 1);
+        ``upper_bound`` (over d: solved at the lowest d searched, above 1, a
+        window's first or a warm start's, with nothing below it run);
+        ``capped`` (over n: every n solved up to the cap, a lower bound; over
+        d: no d solved up to it)."""
+        if self.axis == "n":
+            if bracket.below is None:
+                return "below_floor"
+            return "capped" if bracket.above is None else "bracketed"
+        if bracket.above is None:
+            return "capped"
+        bottom = bracket.below is None and bracket.above > 1
+        return "upper_bound" if bottom else "bracketed"
 
     def next_lowest(self, done: SearchDone) -> int:
         """Where a search warm-started from this one starts: the smallest d
@@ -138,10 +190,11 @@ class Search:
 
     def values(self, done: SearchDone) -> list[int]:
         """Every value the search ran, in order."""
-        return sorted(set(done.probed) | set(done.sweep))
+        return sorted(set(done.probed) | set(done.sweep) | set(done.seed_probed))
 
     def summary(self, done: SearchDone) -> dict:
-        """What the search ran and found (the published search's boundary)."""
+        """What the search ran and found: the published search's boundary
+        and, where it finds one, each seed's own."""
         found = {}
         if self.strategy.finds_boundary:
             found = {
@@ -150,7 +203,14 @@ class Search:
                 # the largest value that fitted in memory, where that stopped it
                 "capped_by_memory": done.capped_by_memory,
                 "memory_limit": self.fit_limit if done.capped_by_memory else None,
-            }
+                # each seed's own, from its own bracket ([held, did not] as above)
+                "seeds": [
+                    {"seed": b.seed, f"critical_{self.axis}": self.found(b),
+                     "boundary": [b.below, b.above], "status": self.status(b)}
+                    for b in done.seeds
+                ],
+                "seed_probed": list(done.seed_probed),
+            }  # fmt: skip
         if done.window is not None:
             found["window"] = list(done.window)
         if self.after is not None:
@@ -176,23 +236,37 @@ def warm_chain(searches: list[Search]) -> list[Search]:
 
 
 def replay(
-    plan: Callable[[dict], NeedProbe | SearchDone], solved: Callable[[int], bool]
-) -> SearchDone:
+    plan: Callable[[dict], NeedProbe | SearchDone],
+    solved: Callable[[int], Outcome | None],
+) -> NeedProbe | SearchDone:
     """Run a search's ``plan`` against ``solved``, which answers one probe at
-    a time (in the workflow it raises until that probe's job has run)."""
-    outcomes: dict[int, bool] = {}
+    a time with its outcome ({seed: solved}). In the workflow it raises until
+    that probe's job has run; where it answers None (not run yet), the replay
+    stops there and returns that NeedProbe."""
+    outcomes: dict[int, Outcome] = {}
     while True:
         step = plan(outcomes)
         if isinstance(step, SearchDone):
             return step
-        outcomes[step.n] = solved(step.n)
+        outcome = solved(step.n)
+        if outcome is None:
+            return step
+        outcomes[step.n] = outcome
 
 
-def replay_search(search: Search, solved: Callable[[Search, int], bool]) -> SearchDone:
-    """Replay ``search``, and before it the searches it is warm-started from:
-    ``solved(s, x)`` answers whether some seed solved search s's value x."""
+def replay_search(
+    search: Search, solved: Callable[[Search, int], Outcome | None], seeds: bool = True
+) -> NeedProbe | SearchDone:
+    """Replay ``search``, and before it the any-seed searches of those it is
+    warm-started from (a warm start needs only their boundary, not their
+    seeds'): ``solved(s, x)`` answers each seed's outcome at search s's value
+    x, or None where that job has not run. A replay stopped in a search before
+    this one returns that one's NeedProbe (whose ``alongside`` is empty)."""
     lowest = None
     if search.after is not None:
-        lowest = search.after.next_lowest(replay_search(search.after, solved))
-    return replay(lambda known: search.plan(known, lowest),
+        before = replay_search(search.after, solved, seeds=False)
+        if isinstance(before, NeedProbe):
+            return before
+        lowest = search.after.next_lowest(before)
+    return replay(lambda known: search.plan(known, lowest, seeds),
                   lambda x: solved(search, x))  # fmt: skip

@@ -35,9 +35,12 @@ from typing import ClassVar
 @dataclass(frozen=True)
 class NeedProbe:
     """The search cannot go on without the outcome at ``n`` (a value of its
-    axis: an n, or a d)."""
+    axis: an n, or a d). ``alongside``: other values to run meanwhile, in
+    parallel (a strategy asks for one value at a time; the seeds' brackets,
+    brackets.py, ask for more)."""
 
     n: int
+    alongside: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,14 @@ class SearchDone:
     sweep: tuple[int, ...]  # n of the final neighbourhood sweep
     capped_by_memory: bool = False  # the gallop reached fit_limit; beyond, no fit
     window: tuple[int, int] | None = None  # a bisection's [lowest, highest] value
+    # each seed's own boundary (brackets.py), and the values run only for them
+    seeds: tuple = ()  # of brackets.SeedBracket, by seed
+    seed_probed: tuple[int, ...] = ()
 
 
-class _Unknown(Exception):
+class Unknown(Exception):
+    """Raised by a lookup of an outcome not known yet: the value to run."""
+
     def __init__(self, n: int):
         self.n = n
 
@@ -89,14 +97,14 @@ def plan_search(
 
     def solved(n: int) -> bool:
         if n not in outcomes:
-            raise _Unknown(n)
+            raise Unknown(n)
         if n not in probed:
             probed.append(n)
         return outcomes[n]
 
     try:
-        critical, upper = _gallop_and_bisect(min(first, top), lowest, top, solved)
-    except _Unknown as unknown:
+        critical, upper = gallop_and_bisect(min(first, top), lowest, top, solved)
+    except Unknown as unknown:
         return NeedProbe(unknown.n)
     neighbours: tuple[int, ...] = ()
     if critical is not None:
@@ -107,7 +115,11 @@ def plan_search(
     return SearchDone(critical, upper, tuple(probed), neighbours, capped)
 
 
-def _gallop_and_bisect(start, lowest, max_n, solved):
+def gallop_and_bisect(start, lowest, max_n, solved):
+    """(the largest value that holds, the next, which does not) by the
+    published search: gallop from ``start`` up while ``solved``, or down until
+    it, then bisect the gap; None where nothing held down to ``lowest`` or
+    everything did up to ``max_n``."""
     n_low = n_high = None
     if solved(start):
         n_low, step = start, 1

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .seeds import AT_LEAST, BELOW, seed_critical_n, seed_statistics
 
 RUN_COLUMNS = [
     "protocol", "k", "d", "n", "seed", "num_queries", "solved", "max_accuracy",
@@ -48,34 +49,16 @@ def runs_table(documents: list[dict]) -> pd.DataFrame:
     return table.sort_values(["protocol", "k", "d", "n", "seed"], ignore_index=True)
 
 
-def per_seed_critical_n(group: pd.DataFrame) -> dict[int, int | None]:
-    """Each seed's critical n over the runs of one (protocol, k, d)."""
-    return {
-        seed: critical_n(runs.set_index("n")["solved"].to_dict())[0]
-        for seed, runs in group.groupby("seed")
-    }
-
-
-def per_seed_values(runs: pd.DataFrame) -> dict:
-    """(protocol, k) -> {d: [each seed's critical n]} (for the fit's band)."""
-    out: dict = {}
-    for (protocol, k, d), group in runs.groupby(["protocol", "k", "d"]):
-        values = [v for v in per_seed_critical_n(group).values() if v is not None]
-        if values:
-            out.setdefault((protocol, k), {})[d] = values
-    return out
-
-
-def seed_statistics(per_seed: dict) -> tuple[float | None, int | None, int | None]:
-    """(median, lowest, highest) of the per-seed critical n that exist."""
-    values = [v for v in per_seed.values() if v is not None]
-    if not values:
-        return None, None, None
-    return float(np.median(values)), min(values), max(values)
+def grid_seed_critical_n(solved_by_n: dict[int, bool]) -> str:
+    """A seed's critical n over a grid's n (no search: its strict value)."""
+    value, failed, _ = critical_n(solved_by_n)
+    if value is None:
+        return f"{BELOW}{min(solved_by_n)}"
+    return f"{AT_LEAST}{value}" if failed is None else str(value)
 
 
 def critical_n_table(
-    runs: pd.DataFrame, searched: dict, paper: pd.DataFrame
+    runs: pd.DataFrame, searched: dict, paper: pd.DataFrame, seeds: dict | None = None
 ) -> pd.DataFrame:
     """Per (protocol, k, d), the critical n three ways.
 
@@ -83,9 +66,16 @@ def critical_n_table(
       was solved by some seed (strict, any seed);
     - ``critical_n_search``: the boundary the published search reports
       (``searched`` maps (protocol, k, d) to it; None for a grid);
-    - ``median_critical_n``: the median over seeds of each seed's strict value.
-      The paper ran one seed, so this is the value comparable with Table 6,
-      and ``delta_vs_paper`` uses it; more seeds can only raise the any-seed one.
+    - ``median_critical_n``: the median over every seed of its own critical
+      n, from its own bracket (``seeds`` maps (protocol, k, d) to the search
+      summary's per-seed entries; a grid's seeds take their strict value
+      over the grid). A seed that solved no n down to the floor counts as
+      below all others, and the median is empty where it falls on one. The
+      paper ran one seed, so this is the value comparable with Table 6, and
+      ``delta_vs_paper`` uses it; more seeds can only raise the any-seed one.
+    - ``per_seed_critical_n``: each seed's, ``seed:n`` (bracketed), ``seed:<F``
+      (none down to the floor F), ``seed:>=n`` (solved up to the cap);
+      ``seed_range`` their lowest and highest.
 
     ``capped``: every tested n was solved, so no failure was seen above the
     critical n (the search stopped at max_n, or a grid solved all its n):
@@ -98,8 +88,15 @@ def critical_n_table(
         solved_any = group.groupby("n")["solved"].any().to_dict()
         strict, failed, monotone = critical_n(solved_any)
         capped = strict is not None and failed is None
-        per_seed = per_seed_critical_n(group)
-        median, low, high = seed_statistics(per_seed)
+        found = (seeds or {}).get((protocol, k, d))
+        if found is not None:
+            per_seed = {e["seed"]: seed_critical_n(e) for e in found}
+        else:  # no search of its own (a grid): its strict value over the n run
+            per_seed = {
+                seed: grid_seed_critical_n(mine.set_index("n")["solved"].to_dict())
+                for seed, mine in group.groupby("seed")
+            }
+        median, seed_range = seed_statistics(per_seed)
         # the best global margin among the seeds that solved the critical n
         at_critical = group[(group["n"] == strict) & group["solved"]]["final_margin"]
         reference = paper_n.get(d) if k == 2 else None
@@ -109,8 +106,9 @@ def critical_n_table(
             "capped": capped,
             "critical_n_search": searched.get((protocol, k, d)),
             "median_critical_n": median,
-            "seed_range": None if low is None else f"{low}-{high}",
-            "per_seed_critical_n": " ".join(f"{s}:{v}" for s, v in per_seed.items()),
+            "seed_range": seed_range,
+            "per_seed_critical_n": " ".join(
+                f"{s}:{v}" for s, v in sorted(per_seed.items())),
             "first_failed_n": failed, "monotone": monotone,
             "tested_n": f"{min(solved_any)}-{max(solved_any)}",
             "margin_at_critical_n": at_critical.max() if len(at_critical) else None,
@@ -149,16 +147,14 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
 
     ``searches`` pairs each dimension-search summary with its result documents.
     ``capped``: the search found no solved d up to max_d, so the critical d is
-    above every tested d (and ``critical_d`` is empty).
+    above every tested d (and ``critical_d`` is empty). ``per_seed_critical_d``
+    and ``median_critical_d`` as critical_d_of_n_table's, each seed's from its
+    own bracket (its summary entry).
     """
     rows = []
     for summary, docs in searches:
         docs = sorted(docs, key=lambda doc: doc["parameters"]["d"])
-        per_seed = {}
-        for doc in docs:
-            for seed in doc["metrics"]["seeds"]:
-                if seed["solved"]:
-                    per_seed.setdefault(seed["seed"], doc["parameters"]["d"])
+        entries, median = _seeds_d(summary, docs, {})[1:]
         spec = summary["spec"]
         rows.append({
             "protocol": summary["protocol"], "dataset": spec["name"],
@@ -166,11 +162,45 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
             "queries": spec["queries"], "k": spec["k"],
             "critical_d": summary["critical_d"],
             "capped": summary["critical_d"] is None,
-            "per_seed_critical_d": " ".join(
-                f"{s}:{d}" for s, d in sorted(per_seed.items())),
+            "median_critical_d": median, "per_seed_critical_d": entries,
             "tested_d": " ".join(str(doc["parameters"]["d"]) for doc in docs),
         })  # fmt: skip
     return pd.DataFrame(rows).astype({"critical_d": "Int64"})
+
+
+def _seed_d(entry: dict, failed_before: int | None):
+    """(smallest d, largest d known to fail below it, determined) of one seed
+    from its summary entry (its bracket, search.py): as :func:`_smallest_d`,
+    with a failure known from the n before (a warm start)."""
+    unsolved, smallest = entry["boundary"]
+    below = [d for d in (unsolved, failed_before) if d is not None]
+    failed = max((d for d in below if smallest is None or d < smallest), default=None)
+    determined = smallest is not None and (smallest == 1 or failed == smallest - 1)
+    return smallest, failed, determined
+
+
+def _seeds_d(summary: dict, docs: list[dict], before: dict):
+    """Each seed's smallest d over a search's runs: (seed -> the largest d
+    known to fail for it, its entries "seed:d ...", their median). From the
+    summary's per-seed brackets; a summary without them (one seed, made
+    before they were recorded) from that seed's outcomes over the runs."""
+    entries, values, failures = [], [], {}
+    if "seeds" in summary:
+        found = {e["seed"]: _seed_d(e, before.get(e["seed"])) for e in summary["seeds"]}
+    else:
+        by_d = {doc["parameters"]["d"]: doc["metrics"]["seeds"] for doc in docs}
+        seeds = {s["seed"] for ss in by_d.values() for s in ss} | set(before)
+        found = {
+            seed: _smallest_d({d: s["solved"] for d, ss in by_d.items() for s in ss
+                               if s["seed"] == seed}, before.get(seed))
+            for seed in seeds
+        }  # fmt: skip
+    for seed, (smallest, failed, determined) in sorted(found.items()):
+        failures[seed] = failed
+        entries.append(_seed_entry(seed, smallest, failed, determined))
+        values.append(math.inf if smallest is None else smallest)
+    median = float(np.median(values)) if values else math.inf
+    return failures, " ".join(entries), median if math.isfinite(median) else None
 
 
 def _smallest_d(solved_by_d: dict[int, bool], failed_before: int | None):
@@ -217,11 +247,13 @@ def critical_d_of_n_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFra
     - ``capped``: no tested d solved: the smallest d is above
       largest_failed_d; ``capped_by`` says what stopped the search: its
       ``window`` (widen it), ``max_d``, or ``memory``;
-    - ``per_seed_smallest_d``: each seed's, the same way: ``seed:d``
-      determined, ``seed:<=d`` bounded, ``seed:>f`` no tested d solved;
-    - ``median_smallest_d``: the median over seeds of each one's smallest
-      solved d (a seed that solved none counts as above all; empty when the
-      median is such a seed).
+    - ``per_seed_smallest_d``: each seed's, from its own bracket (the
+      search's per-seed stage): ``seed:d`` determined, ``seed:<=d`` bounded
+      (solved at the window's start, nothing below known to fail),
+      ``seed:>f`` no d solved up to the cap;
+    - ``median_smallest_d``: the median over every seed of its own smallest
+      d (a bounded one as its bound; a seed that solved none counts as above
+      all, and the median is empty when it falls on such a seed).
     """
     rows, known = [], {}  # (protocol, k, n) -> its failures, for the next n
     for protocol, k, n, summary, docs in sorted(
@@ -254,23 +286,14 @@ def _d_of_n_row(summary: dict, docs: list[dict], before: tuple) -> tuple[dict, t
     by_d = {doc["parameters"]["d"]: doc["metrics"]["seeds"] for doc in docs}
     any_seed = {d: any(s["solved"] for s in seeds) for d, seeds in by_d.items()}
     smallest, failed, determined = _smallest_d(any_seed, before_any)
-    seeds = {s["seed"] for seeds in by_d.values() for s in seeds} | set(before_seed)
-    failures, entries, values = {}, [], []
-    for seed in sorted(seeds):
-        mine = {d: s["solved"] for d, ss in by_d.items() for s in ss
-                if s["seed"] == seed}  # fmt: skip
-        found = _smallest_d(mine, before_seed.get(seed))
-        failures[seed] = found[1]
-        entries.append(_seed_entry(seed, *found))
-        values.append(math.inf if found[0] is None else found[0])
-    median = float(np.median(values)) if values else math.inf
+    failures, entries, median = _seeds_d(summary, docs, before_seed)
     low, high = summary["window"]
     row = {
         "smallest_d": smallest, "capped": smallest is None, "bracketed": determined,
         "largest_failed_d": failed,
         "capped_by": None if smallest is not None else _capped_by(summary),
-        "median_smallest_d": median if math.isfinite(median) else None,
-        "per_seed_smallest_d": " ".join(entries), "window": f"{low}-{high}",
+        "median_smallest_d": median,
+        "per_seed_smallest_d": entries, "window": f"{low}-{high}",
         "tested_d": " ".join(map(str, sorted(by_d))),
         "seconds": round(sum(doc["timing"]["total_seconds"] for doc in docs), 1),
     }  # fmt: skip
