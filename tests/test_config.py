@@ -239,6 +239,12 @@ def test_command_line_strings_are_read_as_the_schema_wants():
         load({}, SCHEMA_PATH, None, VOCAB, {"optimizer": {"learning_rate": "fast"}})
     with pytest.raises(ConfigError, match=r"seeds\[0\]: 0.5 is not of type"):
         load({}, SCHEMA_PATH, None, VOCAB, {"seeds": ["0.5"]})
+    # a key that is a list or a mapping: each form read as its own schema says
+    for form in ("critical_d_of_n={ns: [10, 20]}",
+                 "critical_d_of_n={ns: {published: [10, 20]}}"):  # fmt: skip
+        ns = load({}, SCHEMA_PATH, None, VOCAB,
+                  command_line=parse_config([form]))["critical_d_of_n"]["ns"]
+        assert ns in ([10, 20], {"published": [10, 20]}), form
 
 
 def test_only_command_line_values_are_read_again():

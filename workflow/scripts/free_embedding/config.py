@@ -77,6 +77,17 @@ def _subschema(schema: dict | None, key) -> dict | None:
     return extra if isinstance(extra, dict) else None
 
 
+def _shaped(schema: dict | None, value) -> dict | None:
+    """Of a list-or-mapping key's alternatives, the one of ``value``'s shape."""
+    if not isinstance(schema, dict) or not isinstance(value, (dict, list)):
+        return schema
+    wanted = "object" if isinstance(value, dict) else "array"
+    for option in schema.get("oneOf", schema.get("anyOf", [])):
+        if isinstance(option, dict) and option.get("type") == wanted:
+            return option
+    return schema
+
+
 def from_command_line(value, schema: dict | None):
     """A ``--config`` value as the schema wants it. Snakemake turns a top-level
     ``key=value`` into an int, float or string, but reads the scalars inside a
@@ -84,6 +95,7 @@ def from_command_line(value, schema: dict | None):
     ``["0"]``. A string that the schema does not accept where it stands (an
     integer, a number, a boolean, null) is read as YAML; a string it accepts
     (a name, a path, a choice such as ``auto``) is kept as typed."""
+    schema = _shaped(schema, value)
     if isinstance(value, dict):
         return {
             key: from_command_line(item, _subschema(schema, key))
