@@ -1,5 +1,6 @@
 """The real Snakemake workflow on tiny configs, each in its own directory."""
 
+import itertools
 import json
 import os
 import re
@@ -288,9 +289,13 @@ def test_the_smallest_d_of_each_n_gets_its_table_and_figure(d_of_n_run):
         ).read_text())  # fmt: skip
         assert summary["strategy"] == "bisect" and summary["after"]["n"] == 5
         assert summary["critical_d"] == six["smallest_d"]
-    for ext in ("png", "pdf"):
-        figure = d_of_n_run / f"results/figures/critical_d_of_n.{ext}"
+    for name, ext in itertools.product(("critical_d_of_n", "protocols_vs_d"),
+                                       ("png", "pdf")):  # fmt: skip
+        figure = d_of_n_run / f"results/figures/{name}.{ext}"
         assert figure.stat().st_size > 5000
+    # protocols_vs_d drew the smallest-d table too (it names its input)
+    log = (d_of_n_run / "logs/figures/protocols_vs_d.log").read_text()
+    assert "d_of_n" in log
     snakemake(d_of_n_run, "--report", "results/report.html")
     html = (d_of_n_run / "results/report.html").read_text(errors="replace")
     assert "critical_d_of_n.csv" in html and "critical_d_of_n.png" in html

@@ -19,10 +19,15 @@ from free_embedding import plotting  # noqa: E402
 CITED = ("paper", "followups")
 
 sm = snakemake  # noqa: F821
-# an optional table (e.g. d_of_n, when its searches are off) is an empty input
+# an optional table (d_of_n) is an input list of one path, or of none when
+# its searches are off: the figure then leaves it out
+paths = {
+    name: value if isinstance(value, str) else (value[0] if len(value) else None)
+    for name, value in sm.input.items()
+}
 tables = {
     name: pd.read_csv(path, comment="#" if name in CITED else None)
-    for name, path in sm.input.items()
+    for name, path in paths.items()
     if path
 }
 draw = plotting.FIGURES[Path(sm.output.png).stem]
