@@ -285,7 +285,7 @@ def protocols_vs_d(critical, paper, followups, paths, dpi=150, d_of_n=None):
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("critical n (k=2), log scale")
     ax.set_title("How much of the limit is the optimiser? Critical n per protocol")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
     return fig
@@ -339,7 +339,7 @@ def limits_vs_d(critical, paper, witnesses, followups, paths, dpi=150, d_of_n=No
     ax.set_xlabel("embedding dimension d")
     ax.set_ylabel("documents n with every top-2 subset represented")
     ax.set_title("Geometry, precision or optimiser? (k=2)")
-    ax.legend(fontsize=6.5, ncol=2)
+    ax.legend(fontsize=6.5, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     ax.grid(alpha=0.3, which="both")
     _save(fig, paths, dpi)
     return fig
