@@ -115,11 +115,25 @@ def test_the_critical_n_search_covers_all_protocols_or_those_it_lists():
 
 def test_the_smallest_d_search_runs_one_list_or_each_protocols_own():
     protocols = {"published": {}, "slow": {"learning_rate": 0.1}, "med": {}}
-    one = load({"protocols": protocols, "critical_d_of_n": {"ns": [20, 10],
-                "protocols": ["med", "published"]}}, SCHEMA_PATH, None, VOCAB)
+    one = load(
+        {
+            "protocols": protocols,
+            "critical_d_of_n": {"ns": [20, 10], "protocols": ["med", "published"]},
+        },
+        SCHEMA_PATH,
+        None,
+        VOCAB,
+    )
     assert d_of_n_ns(one) == {"published": [20, 10], "med": [20, 10]}  # config order
-    own = load({"protocols": protocols, "critical_d_of_n": {
-        "ns": {"med": [10, 20], "published": [30]}}}, SCHEMA_PATH, None, VOCAB)
+    own = load(
+        {
+            "protocols": protocols,
+            "critical_d_of_n": {"ns": {"med": [10, 20], "published": [30]}},
+        },
+        SCHEMA_PATH,
+        None,
+        VOCAB,
+    )
     assert d_of_n_ns(own) == {"published": [30], "med": [10, 20]}
 
 
@@ -242,8 +256,9 @@ def test_command_line_strings_are_read_as_the_schema_wants():
     # a key that is a list or a mapping: each form read as its own schema says
     for form in ("critical_d_of_n={ns: [10, 20]}",
                  "critical_d_of_n={ns: {published: [10, 20]}}"):  # fmt: skip
-        ns = load({}, SCHEMA_PATH, None, VOCAB,
-                  command_line=parse_config([form]))["critical_d_of_n"]["ns"]
+        ns = load({}, SCHEMA_PATH, None, VOCAB, command_line=parse_config([form]))[
+            "critical_d_of_n"
+        ]["ns"]
         assert ns in ([10, 20], {"published": [10, 20]}), form
 
 

@@ -148,9 +148,11 @@ def test_an_end_judged_margin_runs_to_the_end_and_judges_the_last_evaluation():
          "patience_metric", "only means something with early_stopping: true"),
         ({"reduction": "query_mean"}, "reduction", "only means something with loss"),
         ({"init": "normal"}, "init", "must be one of unit, gaussian"),
-        ({"success": "separated"}, "success", "must be one of top_k, margin, separation"),
+        ({"success": "separated"}, "success",
+         "must be one of top_k, margin, separation"),
         ({"stop_at_success": "no"}, "stop_at_success", "must be true or false"),
-        ({"pct_start": 0.5}, "pct_start", "only means something with schedule: onecycle"),
+        ({"pct_start": 0.5}, "pct_start",
+         "only means something with schedule: onecycle"),
     ],
 )  # fmt: skip
 def test_a_setting_that_makes_no_sense_with_another_is_refused_by_name(
@@ -184,7 +186,8 @@ def test_the_shipped_protocols_are_the_follow_ups_settings():
         patience=1000, temperature=None,
     )  # fmt: skip
     assert (MED.pct_start, MED.div_factor, MED.final_div_factor) == (0.3, 25.0, 1e4)
-    assert (MED.base_momentum, MED.max_momentum, MED.cycle_momentum) == (0.85, 0.95, True)
+    momentum = (MED.base_momentum, MED.max_momentum, MED.cycle_momentum)
+    assert momentum == (0.85, 0.95, True)
     for name, loss, start in (("topk-sigmoid", "sigmoid", 1.0),
                               ("topk-infonce", "infonce", 0.1)):  # fmt: skip
         p = resolve(name, SHIPPED[name], {})

@@ -82,8 +82,9 @@ def test_protocols_and_limits_figures_mark_the_cap(capped_at_d5):
     _, critical = capped_at_d5
     for fig in (
         plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
-        plotting.limits_vs_d(critical, PAPER, pd.DataFrame(columns=WITNESS),
-                             FOLLOWUPS, []),
+        plotting.limits_vs_d(
+            critical, PAPER, pd.DataFrame(columns=WITNESS), FOLLOWUPS, []
+        ),
     ):
         points, _ = capped_markers(fig)
         assert (5.0, 11.5) in points  # the median over seeds, a bound
@@ -264,14 +265,20 @@ def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):
     _, critical = capped_at_d5
     for fig in (
         plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),
-        plotting.limits_vs_d(critical, PAPER, pd.DataFrame(columns=WITNESS),
-                             FOLLOWUPS, [], d_of_n=d_of_n),
+        plotting.limits_vs_d(
+            critical, PAPER, pd.DataFrame(columns=WITNESS), FOLLOWUPS, [], d_of_n=d_of_n
+        ),
     ):
-        turned = [line for line in lines(fig)
-                  if line.get_label() == "ours: published, smallest d for each n"]
+        turned = [
+            line
+            for line in lines(fig)
+            if line.get_label() == "ours: published, smallest d for each n"
+        ]
         assert len(turned) == 1
-        assert list(zip(turned[0].get_xdata(), turned[0].get_ydata())) == [(6.0, 10)]
+        points = zip(turned[0].get_xdata(), turned[0].get_ydata(), strict=True)
+        assert list(points) == [(6.0, 10)]
         same = [line for line in lines(fig) if line.get_label().startswith("ours")
                 or line.get_label().startswith("optimised")]  # fmt: skip
         assert {line.get_color() for line in same} == {turned[0].get_color()}
-        assert any(label.startswith("published by Wang") for label in legend(fig.axes[0]))
+        labels = legend(fig.axes[0])
+        assert any(label.startswith("published by Wang") for label in labels)

@@ -15,7 +15,6 @@ from free_embedding.job import relevance_of
 from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.model import Params, evaluate, make_step, query_vectors
-from free_embedding.precision import make_matmul
 from free_embedding.protocol import (
     CUSTOM,
     FIELDS,

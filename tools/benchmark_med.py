@@ -66,7 +66,8 @@ def main() -> None:
         for i, m in enumerate(args.ns):
             seconds[m] = run(workdir, args.ns[: i + 1], args.seeds, args.cores)
             print(f"m = {m}: {seconds[m]:.1f} s", file=sys.stderr)
-        with open(os.path.join(workdir, "results", "tables", "critical_d_of_n.csv")) as f:
+        table = os.path.join(workdir, "results", "tables", "critical_d_of_n.csv")
+        with open(table) as f:
             found = {int(row["n"]): row for row in csv.DictReader(f)}
     print(f"MED's table through snakemake, seeds {args.seeds}, {args.cores} cores\n")
     print(f"{'m':>5} {'d here':>7} {'per seed':>18} {'s here':>8} {'target':>7}"
@@ -74,11 +75,15 @@ def main() -> None:
     for m in args.ns:
         row, (med_d, med_s) = found[m], MED.get(m, (None, None))
         target = f"{TARGETS[m]:.0f}" if m in TARGETS else ""
-        print(f"{m:>5} {row['smallest_d']:>7} {row['per_seed_smallest_d']:>18} "
-              f"{seconds[m]:>8.1f} {target:>7} {med_d or '':>6} {med_s or '':>7}")
+        print(
+            f"{m:>5} {row['smallest_d']:>7} {row['per_seed_smallest_d']:>18} "
+            f"{seconds[m]:>8.1f} {target:>7} {med_d or '':>6} {med_s or '':>7}"
+        )
     total = sum(seconds.values())
-    print(f"\nwhole table: {total:.1f} s here (target {TABLE_TARGET:.0f} s); "
-          f"MED's: {sum(MED[m][1] for m in args.ns if m in MED):.1f} s")
+    print(
+        f"\nwhole table: {total:.1f} s here (target {TABLE_TARGET:.0f} s); "
+        f"MED's: {sum(MED[m][1] for m in args.ns if m in MED):.1f} s"
+    )
 
 
 if __name__ == "__main__":

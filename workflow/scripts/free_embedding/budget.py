@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from .config import d_of_n_ns, searched
 from .memory import (
     MB,
     dataset_job_mb,
@@ -22,7 +23,6 @@ from .memory import (
     size,
     witness_job_mb,
 )
-from .config import d_of_n_ns, searched
 
 
 def probe_mb(k: int, d: int, n: int, loss: str) -> int:
@@ -65,8 +65,9 @@ def witness_limit(cap_mb: int, k: int, max_n: int) -> int | None:
 def _search_errors(config, losses, cap_mb) -> list[str]:
     errors = []
     grid = {int(d): ns for d, ns in config["search"]["grid"].items()}
-    searched_losses = [(name, losses[name])
-                       for name in searched({**config, "protocols": losses})]
+    searched_losses = [
+        (name, losses[name]) for name in searched({**config, "protocols": losses})
+    ]
     for (i, d), k, (name, loss) in itertools.product(
         enumerate(config["dims"]), config["ks"], searched_losses
     ):

@@ -189,8 +189,12 @@ def _branch_of_its_type(error: jsonschema.ValidationError):
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
     options = error.schema[error.validator]
-    typed = [errors for i, errors in branches.items() if "type" in options[i]
-             and not any(e.validator == "type" and not e.relative_path for e in errors)]
+    typed = [
+        errors
+        for i, errors in branches.items()
+        if "type" in options[i]
+        and not any(e.validator == "type" and not e.relative_path for e in errors)
+    ]
     return typed[0][0] if len(typed) == 1 else None
 
 

@@ -43,9 +43,7 @@ def published_init(seed: int, num_queries: int, n: int, d: int, p: Protocol) -> 
     return Params(queries, docs, temperature)
 
 
-def host_metrics(
-    params: Params, relevance: Relevance, k: int, p: Protocol
-) -> Metrics:
+def host_metrics(params: Params, relevance: Relevance, k: int, p: Protocol) -> Metrics:
     """As published: scores by an eager ``jnp.dot`` of host copies, top k by
     ``argsort``; the global margin and the violations from the same scores."""
     mask_QxN = np.asarray(relevance.mask_QxN, bool)

@@ -264,8 +264,9 @@ def critical_d_of_n_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFra
         row, known[protocol, k, n] = _d_of_n_row(
             summary, docs, known.get((protocol, k, after), (None, {}))
         )
-        queries = (docs[0]["metrics"]["seeds"][0]["num_queries"] if docs
-                   else math.comb(n, k))  # the protocol's own (MED's: 1..k)
+        queries = (
+            docs[0]["metrics"]["seeds"][0]["num_queries"] if docs else math.comb(n, k)
+        )  # the protocol's own (MED's: 1..k)
         rows.append({"protocol": protocol, "k": k, "n": n,
                      "queries": queries, **row, "after_n": after})  # fmt: skip
     integers = ["smallest_d", "largest_failed_d", "after_n"]
