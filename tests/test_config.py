@@ -10,7 +10,6 @@ from conftest import ROOT
 from free_embedding.config import (
     ConfigError,
     complete,
-    d_of_n_ns,
     d_of_n_strategy,
     d_strategy,
     from_command_line,
@@ -18,13 +17,12 @@ from free_embedding.config import (
     merge,
     n_strategy,
     read_yaml,
-    searched,
 )
 from free_embedding.limit_data import PATTERNS, DatasetSpec
 from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
-from free_embedding.search import STRATEGIES, Bisect, Gallop, Grid
+from free_embedding.search import STRATEGIES, Bisect, Gallop, Grid, d_of_n_ns, searched
 from free_embedding.witness_settings import (
     CONSTRUCTIONS,
     PLACEMENT_MODES,

@@ -322,8 +322,10 @@ def test_a_protocols_settings_rerun_only_its_smallest_d_searches(d_of_n_run):
 
 def test_an_appended_n_runs_only_its_own_search(d_of_n_run):
     more = {"critical_d_of_n": {"ns": [5, 6, 7]}}
+    # the protocols figure draws the smallest-d table too: it is redrawn
     assert planned_jobs(d_of_n_run, more) == {
-        "qrels": 1, "optimize": 2, "search": 2, **D_OF_N_JOBS
+        "qrels": 1, "optimize": 2, "search": 2, **D_OF_N_JOBS,
+        "figure_protocols_vs_d": 1,
     }  # fmt: skip
     assert all("/n~7/" in path for path in planned_outputs(d_of_n_run, "search"))
 

@@ -35,7 +35,9 @@ from free_embedding.results import (
 from free_embedding.search import (
     Search,
     SearchDone,
+    d_of_n_ns,
     replay_search,
+    searched,
     warm_chain,
 )
 
@@ -155,7 +157,7 @@ def d_of_n_searches(protocol, ns):
 
 N_SEARCHES = [
     n_search(p, k, d)
-    for p in configuration.searched(config)
+    for p in searched(config)
     for k in config["ks"]
     for d in config["dims"]
 ]
@@ -168,7 +170,7 @@ D_SEARCHES = [
 D_OF_N = config["critical_d_of_n"]
 D_OF_N_SEARCHES = [
     search
-    for p, ns in configuration.d_of_n_ns(config).items()
+    for p, ns in d_of_n_ns(config).items()
     for search in d_of_n_searches(p, ns)
     if D_OF_N["enabled"]
 ]

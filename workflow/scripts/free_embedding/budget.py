@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import math
 
-from .config import d_of_n_ns, searched
 from .memory import (
     MB,
     dataset_job_mb,
@@ -23,6 +22,7 @@ from .memory import (
     size,
     witness_job_mb,
 )
+from .search import d_of_n_ns, searched
 
 
 def probe_mb(k: int, d: int, n: int, loss: str) -> int:

@@ -294,9 +294,9 @@ def _cap_errors(config: dict) -> list[str]:
             f"search.max_n: {max_n} leaves no n to search for k = {k} "
             f"(every n must exceed k); raise search.max_n above {k}"
         )
-    searched = [d for d in config["dims"] if grid_of(s, d) is None]
+    galloped = [d for d in config["dims"] if grid_of(s, d) is None]
     over = {}  # d -> its first guess, where some k leaves room below the cap
-    for d in searched:
+    for d in galloped:
         for k in (k for k in config["ks"] if k + 1 <= max_n):
             if start_n(d, k, start) > max_n:
                 over[d] = start_n(d, k, start)
@@ -320,15 +320,6 @@ def _cap_errors(config: dict) -> list[str]:
             f"less, or raise critical_d.max_d to {c['start']} or more"
         )
     return errors
-
-
-def d_of_n_ns(config: dict) -> dict[str, list[int]]:
-    """The n searched for each protocol of the critical_d_of_n section: its
-    one ``ns`` list for every protocol it covers, or its mapping's own."""
-    c, names = config["critical_d_of_n"], list(config["protocols"])
-    if isinstance(c["ns"], dict):
-        return {name: c["ns"][name] for name in names if name in c["ns"]}
-    return {name: c["ns"] for name in searched(config, "critical_d_of_n")}
 
 
 def _d_of_n_errors(config: dict) -> list[str]:
@@ -374,12 +365,6 @@ def _unknown_protocols(config: dict, section: str) -> list[str]:
         for i, name in enumerate([] if chosen == "all" else chosen)
         if name not in known
     ]
-
-
-def searched(config: dict, section: str = "search") -> list[str]:
-    """The protocols a search section covers, in the config's order."""
-    chosen = config[section]["protocols"]
-    return [name for name in config["protocols"] if chosen == "all" or name in chosen]
 
 
 def grid_of(search: dict, d: int) -> list[int] | None:

@@ -44,11 +44,26 @@ from .strategies import (
 
 __all__ = [
     "STRATEGIES", "Bisect", "Gallop", "Grid", "NeedProbe", "Search", "SearchDone",
-    "SeedBracket", "Strategy", "plan_bisect", "plan_search", "replay",
-    "replay_search", "warm_chain",
+    "SeedBracket", "Strategy", "d_of_n_ns", "plan_bisect", "plan_search", "replay",
+    "replay_search", "searched", "warm_chain",
 ]  # fmt: skip
 
 Outcome = Mapping[int, bool]  # one job's outcome: {seed: solved}
+
+
+def searched(config: dict, section: str = "search") -> list[str]:
+    """The protocols a search section covers, in the config's order."""
+    chosen = config[section]["protocols"]
+    return [name for name in config["protocols"] if chosen == "all" or name in chosen]
+
+
+def d_of_n_ns(config: dict) -> dict[str, list[int]]:
+    """The n searched for each protocol of the critical_d_of_n section: its
+    one ``ns`` list for every protocol it covers, or its mapping's own."""
+    c, names = config["critical_d_of_n"], list(config["protocols"])
+    if isinstance(c["ns"], dict):
+        return {name: c["ns"][name] for name in names if name in c["ns"]}
+    return {name: c["ns"] for name in searched(config, "critical_d_of_n")}
 
 
 @dataclass(frozen=True)
