@@ -184,16 +184,22 @@ def test_published_points_are_labelled_as_published_not_ours(capped_at_d5):
     )
 
 
-def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
-    """n = 10: 6, bracketed; n = 12: at most 7 (6 never ruled out); n = 20:
-    nothing solved up to 13, a lower bound at 14; the follow-ups in black."""
+def three_smallest_d(tmp_path) -> pd.DataFrame:
+    """critical_d_of_n.csv, written and read back: n = 10 determined at 6,
+    n = 12 at most 7 (6 never ruled out), n = 20 nothing solved up to 13."""
     table = critical_d_of_n_table([
         d_of_n_search(10, {0: 6}, [4, 6, 5], (1, 8)),
         d_of_n_search(12, {0: 7}, [7], (7, 7)),
         d_of_n_search(20, {0: 99}, [9, 11, 12, 13], (6, 13), after=10),
     ])  # fmt: skip
     table.to_csv(tmp_path / "critical_d_of_n.csv", index=False)
-    critical = pd.read_csv(tmp_path / "critical_d_of_n.csv")
+    return pd.read_csv(tmp_path / "critical_d_of_n.csv")
+
+
+def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
+    """n = 10: 6, bracketed; n = 12: at most 7 (6 never ruled out); n = 20:
+    nothing solved up to 13, a lower bound at 14; the follow-ups in black."""
+    critical = three_smallest_d(tmp_path)
     fig = plotting.critical_d_of_n(critical, FOLLOWUPS, [])
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
     assert [line.get_label() for line in ours] == ["ours: published, k=2 (any seed)"]
@@ -255,13 +261,7 @@ def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):
     """The smallest-d table turned round: each determined (smallest d, n) a
     point of its protocol's colour, the same as its critical-n line's; an
     undetermined one (n = 12) and a capped one (n = 20) are not drawn."""
-    table = critical_d_of_n_table([
-        d_of_n_search(10, {0: 6}, [4, 6, 5], (1, 8)),
-        d_of_n_search(12, {0: 7}, [7], (7, 7)),
-        d_of_n_search(20, {0: 99}, [9, 11, 12, 13], (6, 13), after=10),
-    ])  # fmt: skip
-    table.to_csv(tmp_path / "critical_d_of_n.csv", index=False)
-    d_of_n = pd.read_csv(tmp_path / "critical_d_of_n.csv")
+    d_of_n = three_smallest_d(tmp_path)
     _, critical = capped_at_d5
     for fig in (
         plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),

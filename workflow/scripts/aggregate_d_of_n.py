@@ -5,19 +5,14 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-from free_embedding.results import expected_parameters, load_run, load_summary  # noqa: E402
+from free_embedding.results import load_search  # noqa: E402
 from free_embedding.tables import critical_d_of_n_table  # noqa: E402
 
 sm = snakemake  # noqa: F821
 p = sm.params
-searches = []
-for path in sm.input.summaries:
-    summary = load_summary(path)
-    runs = [
-        load_run(run, expected_parameters(run, p.protocols, p.seeds, p.dataset_k))
-        for run in summary["runs"]
-    ]
-    searches.append((summary, runs))
+searches = [
+    load_search(path, p.protocols, p.seeds, p.dataset_k) for path in sm.input.summaries
+]
 table = critical_d_of_n_table(searches)
 table.to_csv(sm.output.table, index=False)
 print(table.to_string(index=False), file=sys.stderr)

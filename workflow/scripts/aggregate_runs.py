@@ -11,7 +11,7 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 import pandas as pd  # noqa: E402
 
 from free_embedding.fit import fit_table  # noqa: E402
-from free_embedding.results import expected_parameters, load_run, load_summary  # noqa: E402
+from free_embedding.results import load_search  # noqa: E402
 from free_embedding.seeds import per_seed_values  # noqa: E402
 from free_embedding.tables import critical_n_table, runs_table  # noqa: E402
 
@@ -19,14 +19,12 @@ sm = snakemake  # noqa: F821
 p = sm.params
 documents, searched, seeds = [], {}, {}
 for path in sm.input.summaries:
-    summary = load_summary(path)
+    summary, runs = load_search(path, p.protocols, p.seeds, p.dataset_k)
     k, d = (int(part.split("~")[1]) for part in summary["subject"].split("/"))
     searched[summary["protocol"], k, d] = summary.get("critical_n")
     if "seeds" in summary:  # a search's own per-seed brackets; not a grid's
         seeds[summary["protocol"], k, d] = summary["seeds"]
-    for run in summary["runs"]:
-        expected = expected_parameters(run, p.protocols, p.seeds, p.dataset_k)
-        documents.append(load_run(run, expected))
+    documents += runs
 runs = runs_table(documents)
 runs.to_csv(sm.output.runs, index=False)
 paper = pd.read_csv(sm.input.paper, comment="#")

@@ -251,6 +251,19 @@ WITNESS_FIELDS = ("construction", "k", "d", "precision", "accumulation", "max_n_
                   "placements", "best")  # fmt: skip
 
 
+def load_search(
+    path: str, protocols: dict, seeds, dataset_k: dict
+) -> tuple[dict, list[dict]]:
+    """A search summary and the result of every run it lists, each checked
+    against what its path and the config say it is (``expected_parameters``)."""
+    summary = load_summary(path)
+    runs = [
+        load_run(run, expected_parameters(run, protocols, seeds, dataset_k))
+        for run in summary["runs"]
+    ]
+    return summary, runs
+
+
 def load_witness(path: str) -> dict:
     """Read a witness result (witness.py), checked whole and against its path."""
     fix = "delete it and run snakemake witnesses again: it is remade"
