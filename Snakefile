@@ -41,6 +41,7 @@ include: "workflow/rules/search.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/retrieval.smk"
+include: "workflow/rules/embedders.smk"
 include: "workflow/rules/witnesses.smk"
 
 

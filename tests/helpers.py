@@ -95,7 +95,7 @@ def normal(name: str) -> str:
 def read_pins(path: str) -> dict[str, str]:
     pins = {}
     for line in open(path):
-        line = line.split("#", 1)[0].strip()
+        line = line.split("#", 1)[0].split(";", 1)[0].strip()  # no marker
         if "==" in line:
             name, version = line.split("==")
             pins[normal(name)] = version

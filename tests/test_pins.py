@@ -21,7 +21,7 @@ def test_images_and_envs_exist():
     names = [os.path.basename(os.path.dirname(p)) for p in DOCKERFILES]
     assert names == ["jax-cpu", "jax-cuda12"]
     assert [os.path.basename(p) for p in ENVS] == [
-        "analysis.yaml", "jax-cpu.yaml", "jax-cuda12.yaml"
+        "analysis.yaml", "embedders.yaml", "jax-cpu.yaml", "jax-cuda12.yaml"
     ]  # fmt: skip
 
 

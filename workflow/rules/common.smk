@@ -8,13 +8,15 @@ import dataclasses
 import functools
 import math
 import os
+import shlex
 import sys
 
 from snakemake.exceptions import IncompleteCheckpointException, WorkflowError
 from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
-from free_embedding import budget, paths
+from free_embedding import budget, embedder_settings, paths
+from free_embedding.embedders import BACKENDS, model_dimension
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import (
     MB,
@@ -81,6 +83,84 @@ def dataset_spec(name):
 
 
 DATASET_K = {name: dataset_spec(name)["k"] for name in DATASETS}
+
+
+# -- real embedders on the datasets ------------------------------------------
+# Outside conda envs and containers, the jobs run in Snakemake's own Python:
+# an embedder whose backend is missing there is an error, except a bundled one
+# whose wheels do not exist for this machine, which is left out (one line).
+EMBEDDERS, _left_out, _problems = embedder_settings.runnable(
+    config, check_installed=not _DEPLOYMENT & _ENVIRONMENTS
+)
+if _problems:
+    raise WorkflowError("invalid config:\n  " + "\n  ".join(_problems))
+for _line in _left_out if workflow.is_main_process else []:
+    logger.warning(_line)
+
+
+def embedder_dims(name):
+    """An embedder's Matryoshka dimensions: its dims, or its full one."""
+    settings = EMBEDDERS[name]
+    backend, model = settings["backend"], settings["model"]
+    full = model_dimension(backend, model or BACKENDS[backend].default_model or "")
+    return settings["dims"] or [full]
+
+
+EMBEDDER_SCORES = [
+    paths.build(paths.EMBEDDER_SCORE, dataset=dataset, embedder=name, dim=dim,
+                embedding_precision=precision)
+    for name, settings in EMBEDDERS.items()
+    for dataset in embedder_settings.datasets_of(settings, config)
+    for dim in embedder_dims(name)
+    for precision in settings["precisions"]
+]  # fmt: skip
+
+
+def embed_options(wildcards):
+    """An embedding job's model and prompts as embed.py options."""
+    settings = EMBEDDERS[wildcards.embedder]
+    options = [f"--backend {settings['backend']}", f"--device {settings['device']}"]
+    if settings["model"]:
+        options.append(f"--model {shlex.quote(settings['model'])}")
+    for key in ("query_prompt", "document_prompt"):
+        if settings[key]:
+            options.append(f"--{key.replace('_', '-')} {shlex.quote(settings[key])}")
+    return " ".join(options)
+
+
+def embed_gpus(wildcards):
+    return 1 if EMBEDDERS[wildcards.embedder]["device"] == "gpu" else 0
+
+
+def embed_group(wildcards):
+    """Like an optimisation job: a GPU job never shares a cluster job."""
+    return None if embed_gpus(wildcards) else "embed"
+
+
+def embed_conda_env(wildcards):
+    backend = EMBEDDERS[wildcards.embedder]["backend"]
+    name = (
+        "sentence-transformers" if backend == "sentence-transformers" else "embedders"
+    )
+    return f"{ENVS}/{name}.yaml"
+
+
+def embed_image(wildcards):
+    backend = EMBEDDERS[wildcards.embedder]["backend"]
+    kind = "sentence_transformers" if backend == "sentence-transformers" else "cpu"
+    return config["containers"][kind]
+
+
+def embed_mem_mb(wildcards):
+    """A dataset's texts and vectors, with room for a model (a profile's
+    set-resources gives a large model more)."""
+    spec = dataset_spec(wildcards.dataset)
+    return 2000 + (spec["documents"] + spec["queries"]) // 20
+
+
+def score_mem_mb(wildcards):
+    """One block of query scores against every document, and its sort."""
+    return 1000 + dataset_spec(wildcards.dataset)["documents"] // 25
 
 
 # -- memory: what one job may have, checked before any job --------------------
@@ -188,6 +268,7 @@ D_OF_N_SUMMARIES = [search.summary_path() for search in D_OF_N_SEARCHES]
 # the smallest-d table, for the figures that draw it beside the critical n;
 # none when the section is off (the figures then leave it out)
 D_OF_N_TABLE = ["results/tables/critical_d_of_n.csv"] if D_OF_N_SEARCHES else []
+D_TABLE = ["results/tables/critical_d.csv"] if D_SEARCHES else []
 D_OF_N_RESULTS = (
     ["results/tables/critical_d_of_n.csv", "results/figures/critical_d_of_n.png"]
     if D_OF_N_SEARCHES
@@ -477,8 +558,13 @@ for _path, _was, _now in stopped_by_memory() if workflow.is_main_process else []
 
 
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
+EMBEDDER_RESULTS = (
+    ["results/tables/embedders.csv", "results/figures/embedders.png"]
+    if EMBEDDER_SCORES
+    else []
+)
 DATASET_RESULTS = (
-    ["results/tables/retrieval.csv"]
+    ["results/tables/retrieval.csv", *EMBEDDER_RESULTS]
     + (
         ["results/tables/critical_d.csv", "results/figures/accuracy_vs_d.png"]
         if D_SEARCHES

@@ -1,4 +1,4 @@
-"""Snakemake script: BM25 recall@2/10/100 of every dataset -> retrieval.csv."""
+"""Snakemake script: BM25's MTEB metrics on every dataset -> retrieval.csv."""
 
 import sys
 
@@ -9,15 +9,15 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from free_embedding.retrieval import bm25_recall  # noqa: E402
+from free_embedding.retrieval import bm25_metrics  # noqa: E402
 
 sm = snakemake  # noqa: F821
 rows = []
 for manifest_path in sm.input.manifests:
     manifest = json.load(open(manifest_path))
-    recall = bm25_recall(Path(manifest_path).parent)
+    metrics = bm25_metrics(Path(manifest_path).parent)
     keys = ("name", "pattern", "documents", "queries", "k")
-    rows.append({"method": "bm25s", **{key: manifest[key] for key in keys}, **recall})
+    rows.append({"method": "bm25s", **{key: manifest[key] for key in keys}, **metrics})
 table = pd.DataFrame(rows).rename(columns={"name": "dataset"})
 table.to_csv(sm.output.table, index=False)
 print(table.to_string(index=False), file=sys.stderr)

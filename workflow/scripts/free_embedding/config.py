@@ -20,7 +20,7 @@ import re
 import jsonschema
 import yaml
 
-from . import paper
+from . import embedder_settings, paper
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
 from .strategies import Bisect, Gallop, Grid, Strategy
@@ -258,6 +258,7 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
             errors.append(f"{key}.sweep: [{low}, {high}] must be [low, high]")
     errors += _cap_errors(config)
     errors += _d_of_n_errors(config) + _unknown_protocols(config, "search")
+    errors += embedder_settings.errors(config)
     for name, settings in config["datasets"].items():
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]

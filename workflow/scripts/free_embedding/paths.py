@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
+from .embedders import PRECISIONS as EMBEDDING_PRECISIONS
 from .witness_settings import CONSTRUCTIONS, PRECISIONS
 
 # A protocol's or a dataset's name: one path segment (the schema's
@@ -33,6 +34,8 @@ DATASET_QRELS = "results/datasets/{dataset}/qrels.npz"
 RUN = "results/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.json"
 SUMMARY = "results/search/protocol~{protocol}/{subject}/{settings}.json"
 WITNESS = "results/witnesses/{construction}/k~{k}/{precision}.json"
+EMBEDDINGS = "results/embeddings/{dataset}/embedder~{embedder}.npz"
+EMBEDDER_SCORE = "results/embedders/{dataset}/embedder~{embedder}/dim~{dim}/precision~{embedding_precision}.json"
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
@@ -63,6 +66,9 @@ WILDCARDS = {
     "subject": "|".join(_pattern(t, _PARTS) for t in SUBJECTS),
     "construction": _one_of(CONSTRUCTIONS),
     "precision": _one_of(PRECISIONS),
+    "embedder": NAME,
+    "dim": r"\d+",
+    "embedding_precision": _one_of(EMBEDDING_PRECISIONS),
 }
 
 

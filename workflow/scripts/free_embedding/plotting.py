@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, ScalarFormatter  # noqa: E402
 
+from .embedder_plots import embedders  # noqa: E402
 from .fit import (  # noqa: E402
     EXTRAPOLATE_D,
     bootstrap,
@@ -389,5 +390,5 @@ def critical_d_of_n(critical, followups, paths, dpi=150) -> plt.Figure:
 FIGURES = {
     figure.__name__: figure
     for figure in (accuracy_vs_n, critical_n_vs_d, extrapolation, protocols_vs_d,
-                   accuracy_vs_d, limits_vs_d, critical_d_of_n)
+                   accuracy_vs_d, limits_vs_d, critical_d_of_n, embedders)
 }  # fmt: skip

@@ -1,4 +1,5 @@
-"""Lexical baseline: BM25 (bm25s) recall@k on a dataset in the BEIR layout."""
+"""Lexical baseline: BM25 (bm25s) on a dataset in the BEIR layout, scored
+with MTEB's metrics (ir_metrics)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,22 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from . import ir_metrics
 from .beir import read_jsonl
 
-CUTOFFS = (2, 10, 100)
 
-
-def bm25_recall(folder: str | Path, cutoffs=CUTOFFS) -> dict[str, float]:
-    """Mean over queries of the fraction of relevant documents in the top k."""
+def bm25_metrics(folder: str | Path) -> dict[str, float]:
+    """Every metric of ``ir_metrics.METRICS`` of BM25 on the dataset."""
     folder = Path(folder)
     corpus = read_jsonl(folder / "corpus.jsonl")
     queries = read_jsonl(folder / "queries.jsonl")
-    relevant: dict[str, set[str]] = {}
-    for row in read_jsonl(folder / "qrels.jsonl"):
-        relevant.setdefault(row["query-id"], set()).add(row["corpus-id"])
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize([d["text"] for d in corpus], show_progress=False),
                     show_progress=False)  # fmt: skip
-    depth = min(max(cutoffs), len(corpus))
+    depth = min(ir_metrics.DEPTH, len(corpus))
     tokens = bm25s.tokenize([q["text"] for q in queries], show_progress=False)
-    ranked, _ = retriever.retrieve(tokens, k=depth, show_progress=False)
-    ids = np.array([d["_id"] for d in corpus])
-    recall = {}
-    for cutoff in cutoffs:
-        per_query = [
-            len(relevant[q["_id"]] & set(ids[row[:cutoff]])) / len(relevant[q["_id"]])
-            for q, row in zip(queries, ranked, strict=True)
-        ]
-        recall[f"recall@{cutoff}"] = float(np.mean(per_query))
-    return recall
+    ranked, scores = retriever.retrieve(tokens, k=depth, show_progress=False)
+    run = ir_metrics.run_of([q["_id"] for q in queries], [d["_id"] for d in corpus],
+                            np.asarray(ranked), np.asarray(scores))  # fmt: skip
+    qrels = ir_metrics.read_qrels(read_jsonl(folder / "qrels.jsonl"))
+    return ir_metrics.evaluate(run, qrels)

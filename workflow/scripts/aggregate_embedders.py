@@ -1,0 +1,18 @@
+"""Snakemake script: every embedder score and BM25's -> embedders.csv."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from free_embedding.embedder_results import embedders_table  # noqa: E402
+
+sm = snakemake  # noqa: F821
+manifests = {Path(p).parent.name: json.load(open(p)) for p in sm.input.manifests}
+table = embedders_table(sm.input.scores, manifests, pd.read_csv(sm.input.bm25))
+table.to_csv(sm.output.table, index=False)
+print(table.to_string(index=False), file=sys.stderr)

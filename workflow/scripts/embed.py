@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Embed a dataset's documents and queries with one embedder, once.
+
+    python embed.py --dataset-dir results/datasets/limit-small --embedder wordllama \
+        --backend wordllama --out results/embeddings/limit-small/embedder~wordllama.npz
+
+Writes the vectors at the model's full dimension; the scoring jobs truncate
+and quantise them. Progress (texts per second) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import platform
+import sys
+import time
+
+from free_embedding import embedding_files
+from free_embedding.beir import read_jsonl
+from free_embedding.embedders import BACKENDS
+from free_embedding.encoders import EncoderError, encode, load
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--dataset-dir", required=True, help="a dataset folder (BEIR layout)"
+    )
+    p.add_argument(
+        "--embedder", required=True, help="the embedder's name in the config"
+    )
+    p.add_argument("--backend", required=True, choices=sorted(BACKENDS))
+    p.add_argument(
+        "--model", default=None, help="model name or folder (default: bundled)"
+    )
+    p.add_argument(
+        "--query-prompt", default="", help='put before each query, e.g. "query: "'
+    )
+    p.add_argument("--document-prompt", default="", help="put before each document")
+    p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    p.add_argument("--out", required=True, help="the .npz to write")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.device not in BACKENDS[args.backend].devices:
+        sys.exit(f"--device {args.device}: backend {args.backend} runs on "
+                 f"{', '.join(BACKENDS[args.backend].devices)} only")  # fmt: skip
+    corpus = read_jsonl(f"{args.dataset_dir}/corpus.jsonl")
+    queries = read_jsonl(f"{args.dataset_dir}/queries.jsonl")
+    started = time.perf_counter()
+    try:
+        encoder = load(args.embedder, args.backend, args.model, args.device)
+    except EncoderError as error:
+        sys.exit(str(error))
+    loaded = time.perf_counter()
+    documents = encode(encoder, [args.document_prompt + d["text"] for d in corpus],
+                       f"{args.embedder} documents")  # fmt: skip
+    query_vectors = encode(encoder, [args.query_prompt + q["text"] for q in queries],
+                           f"{args.embedder} queries")  # fmt: skip
+    done = time.perf_counter()
+    module = BACKENDS[args.backend].module
+    header = {
+        "embedder": args.embedder,
+        "backend": args.backend,
+        "model": args.model or BACKENDS[args.backend].default_model,
+        "dim": int(documents.shape[1]),
+        "prompts": {"query": args.query_prompt, "document": args.document_prompt},
+        "device": args.device,
+        "seconds": {"load": loaded - started, "embed": done - loaded},
+        "environment": {
+            "python": platform.python_version(),
+            "package": _version(module),
+            "machine": platform.machine(),
+        },
+    }
+    embedding_files.save(args.out, documents, query_vectors, [d["_id"] for d in corpus],
+                         [q["_id"] for q in queries], header)  # fmt: skip
+    print(f"{args.out}: {len(corpus)} documents, {len(queries)} queries, "
+          f"dim {documents.shape[1]}", file=sys.stderr)  # fmt: skip
+
+
+def _version(module: str) -> str | None:
+    for name, modules in importlib.metadata.packages_distributions().items():
+        if name == module:
+            return importlib.metadata.version(modules[0])
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""What the workflow knows about each embedding backend, without loading it.
+
+A backend turns text into vectors (``encoders.py`` loads it); its entry here
+says which import proves it installed, which machines its wheels exist for,
+which models it carries in its wheel and their full dimension, where it can
+run, and how a user makes it available. The Snakefile reads only this
+module: checking a config and planning jobs imports no model library.
+
+The schema's ``backend`` and ``precisions`` enums list the names of
+``BACKENDS`` and ``PRECISIONS`` (tests tie them). Adding a backend: its
+facts here, its loader in ``encoders.py``, its name in the enum, a test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+
+# How the vectors are stored and scored (quantize.py): float32 as they come;
+# int8 by scalar quantisation calibrated on the corpus; binary by sign,
+# scored by Hamming distance.
+PRECISIONS = ("float32", "int8", "binary")
+
+# The extra that installs the optional backends (Makefile: make venv ST=1).
+OPTIONAL_INSTALL = "make venv ST=1 (pip install -r requirements-st.lock)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendFacts:
+    module: str  # its import: found means installed
+    install: str  # how to install it, said when it is missing
+    bundled: dict[str, int] = field(default_factory=dict)  # model in the wheel -> dim
+    machines: tuple[str, ...] = ()  # the only machines with its wheels; () for any
+    devices: tuple[str, ...] = ("cpu",)  # where it can run
+    needs_model: bool = False  # a model name or folder must be given
+
+    @property
+    def default_model(self) -> str | None:
+        return next(iter(self.bundled), None)
+
+
+BACKENDS = {
+    # Static token-average embeddings with Matryoshka training (64..1024 dims
+    # trained; the wheel carries l2_supercat at 256 dimensions).
+    "wordllama": BackendFacts(
+        module="wordllama",
+        install="pip install wordllama==0.4.0.post1 (make venv installs it)",
+        bundled={"l2_supercat": 256},
+        machines=("x86_64",),
+    ),
+    # tokenlearn's static model: 64 dimensions, int8 weights inside the wheel.
+    "static-model": BackendFacts(
+        module="static_model",
+        install="pip install tokenlearn-static-model==0.1.1 (make venv installs it)",
+        bundled={"tokenlearn-10k-64d": 64},
+        machines=("x86_64",),
+    ),
+    # Static models in the model2vec format (a folder or a Hugging Face name):
+    # no torch needed.
+    "model2vec": BackendFacts(
+        module="model2vec", install=OPTIONAL_INSTALL, needs_model=True
+    ),
+    # Any sentence-transformers model, by Hugging Face name or folder.
+    "sentence-transformers": BackendFacts(
+        module="sentence_transformers",
+        install=OPTIONAL_INSTALL,
+        devices=("cpu", "gpu"),
+        needs_model=True,
+    ),
+}
+
+
+def machine() -> str:
+    return platform.machine().lower().replace("amd64", "x86_64")
+
+
+def wrong_machine(backend: str) -> str | None:
+    """Why ``backend`` has no wheels for this machine (None when it has)."""
+    machines, here = BACKENDS[backend].machines, machine()
+    if machines and (here not in machines or sys.platform != "linux"):
+        return (f"{backend} publishes wheels for {'/'.join(machines)} Linux only, "
+                f"and this is {here} {sys.platform}")  # fmt: skip
+    return None
+
+
+def not_installed(backend: str) -> str | None:
+    """Why ``backend`` cannot be imported here (None when it can)."""
+    facts = BACKENDS[backend]
+    if importlib.util.find_spec(facts.module) is None:
+        return f"{backend} is not installed: {facts.install}"
+    return None
+
+
+def _hub_cache() -> str:
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+        "huggingface",
+    )
+    return os.environ.get("HF_HUB_CACHE") or os.path.join(home, "hub")
+
+
+def model_folder(model: str) -> str | None:
+    """The folder that holds ``model`` without a download: the path itself,
+    or its snapshot in the Hugging Face cache; None when neither exists."""
+    if os.path.isdir(model):
+        return model
+    snapshots = os.path.join(_hub_cache(), "models--" + model.replace("/", "--"),
+                             "snapshots")  # fmt: skip
+    if os.path.isdir(snapshots):
+        found = sorted(os.scandir(snapshots), key=lambda e: e.stat().st_mtime)
+        if found:
+            return found[-1].path
+    return None
+
+
+def model_dimension(backend: str, model: str) -> int | None:
+    """A model's full dimension, read from its files without loading it (None
+    where its files do not say)."""
+    facts = BACKENDS[backend]
+    if model in facts.bundled:
+        return facts.bundled[model]
+    folder = model_folder(model)
+    if folder is None:
+        return None
+    candidates = []
+    for root, _, files in os.walk(folder):
+        for name in ("config.json",):
+            if name in files:
+                candidates.append(os.path.join(root, name))
+    for path in sorted(candidates, key=len, reverse=True):
+        try:
+            settings = json.load(open(path))
+        except (OSError, ValueError):
+            continue
+        for key in ("out_features", "word_embedding_dimension", "embedding_dim",
+                    "hidden_dim", "hidden_size", "dim"):  # fmt: skip
+            if isinstance(settings.get(key), int):
+                return settings[key]
+    return None
