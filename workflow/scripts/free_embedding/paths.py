@@ -35,7 +35,10 @@ RUN = "results/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.json"
 SUMMARY = "results/search/protocol~{protocol}/{subject}/{settings}.json"
 WITNESS = "results/witnesses/{construction}/k~{k}/{precision}.json"
 EMBEDDINGS = "results/embeddings/{dataset}/embedder~{embedder}.npz"
-EMBEDDER_SCORE = "results/embedders/{dataset}/embedder~{embedder}/dim~{dim}/precision~{embedding_precision}.json"
+EMBEDDER_SCORE = (
+    "results/embedders/{dataset}/embedder~{embedder}"
+    "/dim~{dim}/precision~{embedding_precision}.json"
+)
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
