@@ -9,9 +9,10 @@ import pytest
 
 from conftest import ROOT
 from free_embedding.beir import read_jsonl, write_dataset
+from free_embedding.ir_metrics import METRICS, RECALL_CUTOFFS
 from free_embedding.limit_data import DatasetSpec, dense_size, generate, load_vocabulary
 from free_embedding.qrels import load_qrels
-from free_embedding.retrieval import bm25_recall
+from free_embedding.retrieval import bm25_metrics
 from free_embedding.search import Gallop, Search, SearchDone
 
 VOCAB = load_vocabulary(os.path.join(ROOT, "resources", "vocab"))
@@ -147,13 +148,13 @@ def test_impossible_requests_are_refused_clearly(spec, message):
     assert f"dataset {spec.name}" in str(err.value)
 
 
-def test_bm25_recall_on_a_generated_dataset(tmp_path):
+def test_bm25_scores_a_generated_dataset_with_mtebs_metrics(tmp_path):
     write_dataset(generate(DatasetSpec("r", queries=40, documents=12), VOCAB), tmp_path)
-    recall = bm25_recall(tmp_path)
-    assert set(recall) == {"recall@2", "recall@10", "recall@100"}
-    assert (
-        0.5 <= recall["recall@2"] <= recall["recall@10"] <= recall["recall@100"] == 1.0
-    )
+    found = bm25_metrics(tmp_path)
+    assert tuple(found) == METRICS
+    recall = [found[f"recall_at_{k}"] for k in RECALL_CUTOFFS]
+    assert 0.5 <= recall[1] and recall == sorted(recall) and recall[-1] == 1.0
+    assert 0 < found["ndcg_at_10"] <= 1
 
 
 @pytest.mark.parametrize("start", [1, 8, 12, 40, 300])

@@ -250,7 +250,7 @@ def test_dataset_critical_d_and_bm25(tmp_path):
     assert critical["dataset"].tolist() == ["tiny"] and critical["documents"][0] == 6
     assert 1 <= critical["critical_d"][0] <= 6  # six documents fit in six dimensions
     retrieval = pd.read_csv(tmp_path / "results/tables/retrieval.csv")
-    assert retrieval["recall@100"][0] == 1.0 and 0 < retrieval["recall@2"][0] <= 1
+    assert retrieval["recall_at_100"][0] == 1.0 and 0 < retrieval["recall_at_2"][0] <= 1
     assert (tmp_path / "results/figures/accuracy_vs_d.png").stat().st_size > 5000
 
 

@@ -558,8 +558,9 @@ for _path, _was, _now in stopped_by_memory() if workflow.is_main_process else []
 
 
 DATASET_MANIFESTS = [f"results/datasets/{name}/manifest.json" for name in DATASETS]
+# the scores too: a deleted one (after a corrupt embedding file, say) is redone
 EMBEDDER_RESULTS = (
-    ["results/tables/embedders.csv", "results/figures/embedders.png"]
+    ["results/tables/embedders.csv", "results/figures/embedders.png", *EMBEDDER_SCORES]
     if EMBEDDER_SCORES
     else []
 )
