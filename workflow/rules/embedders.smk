@@ -1,8 +1,9 @@
 # Stage 7: real embedding models on the datasets. Each embedder embeds a
 # dataset once (documents and queries, at the model's full dimension); one
 # job per (dataset, embedder, dim, precision) scores it with MTEB's metrics;
-# the table joins them with BM25's. An embedder on device gpu requests a GPU
-# and never shares a cluster job, like an optimisation job.
+# the table joins them with BM25's (its figure is in figures.smk). An
+# embedder on device gpu requests a GPU and never shares a cluster job, like
+# an optimisation job.
 
 
 rule embed:
@@ -79,7 +80,7 @@ rule embedders_table:
     output:
         table=report(
             "results/tables/embedders.csv",
-            caption="../report/embedders.rst",
+            caption="../report/embedders_table.rst",
             category="Datasets",
         ),
     log:
@@ -92,26 +93,3 @@ rule embedders_table:
     script:
         "../scripts/aggregate_embedders.py"
 
-
-rule figure_embedders:
-    input:
-        embedders="results/tables/embedders.csv",
-        critical_d=D_TABLE,
-    output:
-        png=report(
-            "results/figures/embedders.png",
-            caption="../report/embedders_figure.rst",
-            category="Figures",
-        ),
-        pdf="results/figures/embedders.pdf",
-    log:
-        "logs/figures/embedders.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
-    container:
-        config["containers"]["cpu"]
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../scripts/plot_figure.py"

@@ -174,3 +174,27 @@ rule figure_critical_d_of_n:
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_figure.py"
+
+
+rule figure_embedders:
+    input:
+        embedders="results/tables/embedders.csv",
+        critical_d=D_TABLE,
+    output:
+        png=report(
+            "results/figures/embedders.png",
+            caption="../report/embedders.rst",
+            category="Figures",
+        ),
+        pdf="results/figures/embedders.pdf",
+    log:
+        "logs/figures/embedders.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    container:
+        config["containers"]["cpu"]
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_figure.py"
