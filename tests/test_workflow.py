@@ -394,13 +394,16 @@ def test_the_venvs_snakemake_runs_without_activation(tmp_path):
 def test_the_shipped_config_plans_the_jobs_it_planned_before_seed_brackets(tmp_path):
     """One seed: bracketing it runs nothing, and no path changes. The dry run
     of config.yaml plans, job for job, what it planned before (the first
-    guess of each search; its summary at the same path)."""
+    guess of each search; its summary at the same path), and the bundled
+    embedders on limit-small: each embeds it once, then 3 dims x 3 precisions."""
     shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path / "config.yaml")
     out = snakemake(tmp_path, "-n").stdout
+    embedders = {"embed": 2, "score_embedder": 18, "embedders_table": 1,
+                 "figure_embedders": 1}  # fmt: skip
     assert planned_jobs(tmp_path) == {
         "limit_dataset": 1, "qrels": 5, "optimize": 6, "retrieval": 1, "search": 6,
         "aggregate": 1, "critical_d": 1, **N_FIGURES, "figure_accuracy_vs_d": 1,
-        "all": 1,
+        "all": 1, **embedders,
     }  # fmt: skip
     first = dict(zip(range(4, 9), (7, 11, 16, 22, 27), strict=True))  # start auto
     dataset = "protocol~published/dataset~limit-small"

@@ -83,10 +83,9 @@ def main(argv=None) -> None:
 
 
 def _version(module: str) -> str | None:
-    for name, modules in importlib.metadata.packages_distributions().items():
-        if name == module:
-            return importlib.metadata.version(modules[0])
-    return None
+    """The installed version of the package that provides ``module``."""
+    packages = importlib.metadata.packages_distributions().get(module)
+    return importlib.metadata.version(packages[0]) if packages else None
 
 
 if __name__ == "__main__":

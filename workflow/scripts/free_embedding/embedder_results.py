@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from . import paths
+from .embedders import PRECISIONS
 from .ir_metrics import METRICS
 from .results import ResultError
 
@@ -49,5 +50,8 @@ def embedders_table(score_paths, manifests: dict[str, dict], bm25: pd.DataFrame)
     for row in bm25.to_dict("records"):
         rows.append({**row, "embedder": "bm25s", "backend": "bm25s", "model": "bm25s"})
     table = pd.DataFrame(rows, columns=list(COLUMNS)).astype({"dim": "Int64"})
-    return table.sort_values(["dataset", "embedder", "dim", "precision"],
-                             ignore_index=True, na_position="last")  # fmt: skip
+    order = {precision: i for i, precision in enumerate(PRECISIONS)}
+    table["_order"] = table["precision"].map(order)
+    table = table.sort_values(["dataset", "embedder", "dim", "_order"],
+                              ignore_index=True, na_position="last")  # fmt: skip
+    return table.drop(columns="_order")
