@@ -211,3 +211,18 @@ def test_the_shipped_embedders_are_checked_clean():
     shipped = load({}, SCHEMA_PATH, os.path.join(ROOT, "config.yaml"), VOCAB)
     assert set(shipped["embedders"]) == {"wordllama", "static-model"}
     assert errors(shipped) == []
+
+
+@pytest.mark.parametrize("levels", [None, 3])
+def test_ranking_a_few_of_many_documents_keeps_trec_evals_order(levels):
+    """The first ``depth`` of many documents, found among the fewest columns
+    that can hold them, equal the full sort's first ``depth``, ties too (3
+    score levels: almost everything ties)."""
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(7, 500))
+    if levels:
+        scores = rng.integers(0, levels, size=scores.shape).astype(float)
+    tie = rng.permutation(500)
+    full = np.lexsort((np.broadcast_to(tie, scores.shape), -scores), axis=1)
+    for depth in (1, 10, 499, 500):
+        assert np.array_equal(quantize.ranked(scores, tie, depth), full[:, :depth])

@@ -53,7 +53,8 @@ NEEDED = {"jax": "jax", "optax": "optax", "numpy": "numpy", "pandas": "pandas",
           "matplotlib": "matplotlib", "yaml": "pyyaml", "tqdm": "tqdm",
           "scipy": "scipy", "pytest": "pytest", "snakemake": "snakemake",
           "jsonschema": "jsonschema", "tabulate": "tabulate",
-          "bm25s": "bm25s"}  # fmt: skip
+          "bm25s": "bm25s", "pytrec_eval": "pytrec-eval-terrier",
+          "wordllama": "wordllama", "static_model": "tokenlearn-static-model"}  # fmt: skip
 VERSIONS = ["jax", "jaxlib", "jax-cuda13-plugin", "jax-cuda13-pjrt",
             "jax-cuda12-plugin", "jax-cuda12-pjrt", "optax", "numpy", "scipy",
             "pandas", "ml-dtypes", "snakemake", "pytest"]  # fmt: skip

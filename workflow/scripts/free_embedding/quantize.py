@@ -77,6 +77,20 @@ def ranked(scores_QxN: np.ndarray, tie_order_N: np.ndarray, depth: int) -> np.nd
     """Each query's first ``depth`` documents, best first; equal scores in
     ``tie_order_N``'s order (lower first). trec_eval ranks ties by document
     id, last id first; ``ir_metrics.tie_order`` gives that order."""
+    num_documents = scores_QxN.shape[1]
+    if depth < num_documents:
+        # only documents scoring at least a row's depth-th best can rank
+        # within depth: sort the fewest columns that hold them all
+        keep = np.argpartition(-scores_QxN, depth - 1, axis=1)
+        kth = np.take_along_axis(scores_QxN, keep[:, depth - 1 : depth], axis=1)
+        width = int((scores_QxN >= kth).sum(axis=1).max())  # > depth: ties at kth
+        if width < num_documents:
+            if width > depth:
+                keep = np.argpartition(-scores_QxN, width - 1, axis=1)
+            keep = keep[:, :width]
+            kept = np.take_along_axis(scores_QxN, keep, axis=1)
+            order = np.lexsort((tie_order_N[keep], -kept), axis=1)[:, :depth]
+            return np.take_along_axis(keep, order, axis=1)
     tie = np.broadcast_to(tie_order_N, scores_QxN.shape)
     return np.lexsort((tie, -scores_QxN), axis=1)[:, :depth]
 
