@@ -56,8 +56,8 @@ def test_pytrec_eval_recall_equals_plain_numpy(precision):
     checks that ties are ranked as trec_eval ranks them."""
     docs, qs, relevant, ids, qrels = small_case()
     dim = 12  # a Matryoshka truncation of the 16
-    order, kept = quantize.rank_in_blocks(docs, qs, precision, dim,
-                                          ir_metrics.tie_order(ids), len(ids))  # fmt: skip
+    tie = ir_metrics.tie_order(ids)
+    order, kept = quantize.rank_in_blocks(docs, qs, precision, dim, tie, len(ids))
     run = ir_metrics.run_of(list(qrels), ids, order, kept)
     found = ir_metrics.evaluate(run, qrels)
     stored_docs, stored_qs = quantize.stored(

@@ -54,7 +54,8 @@ NEEDED = {"jax": "jax", "optax": "optax", "numpy": "numpy", "pandas": "pandas",
           "scipy": "scipy", "pytest": "pytest", "snakemake": "snakemake",
           "jsonschema": "jsonschema", "tabulate": "tabulate",
           "bm25s": "bm25s", "pytrec_eval": "pytrec-eval-terrier",
-          "wordllama": "wordllama", "static_model": "tokenlearn-static-model"}  # fmt: skip
+          "wordllama": "wordllama",
+          "static_model": "tokenlearn-static-model"}  # fmt: skip
 VERSIONS = ["jax", "jaxlib", "jax-cuda13-plugin", "jax-cuda13-pjrt",
             "jax-cuda12-plugin", "jax-cuda12-pjrt", "optax", "numpy", "scipy",
             "pandas", "ml-dtypes", "snakemake", "pytest"]  # fmt: skip
