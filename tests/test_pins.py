@@ -27,8 +27,11 @@ def test_images_and_envs_exist():
 
 
 # what each image is for: the packages its Dockerfile must pin
-PURPOSE = {"jax-cpu": {"jax", "jaxlib"}, "jax-cuda12": {"jax", "jaxlib"},
-           "sentence-transformers": {"sentence-transformers", "torch", "model2vec"}}  # fmt: skip
+PURPOSE = {
+    "jax-cpu": {"jax", "jaxlib"},
+    "jax-cuda12": {"jax", "jaxlib"},
+    "sentence-transformers": {"sentence-transformers", "torch", "model2vec"},
+}
 
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=os.path.dirname)
