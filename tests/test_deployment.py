@@ -182,7 +182,6 @@ def test_the_slurm_profile_caps_jobs_at_its_largest_partition(tmp_path):
     assert "search.grid.3: n = 100000 (k = 2, protocol published) needs" in message
 
 
-
 def gpu_and_cpu_embedders(tmp_path):
     """A config with a sentence-transformers embedder on each device; its
     model folder holds a config.json only (planning reads its dimension)."""
@@ -252,9 +251,7 @@ def test_a_backend_that_runs_on_a_cpu_only_is_refused_a_gpu():
 
 
 @pytest.mark.parametrize("backend", ["sentence-transformers", "model2vec"])
-def test_apptainer_asks_for_the_optional_image_only_when_it_is_used(
-    tmp_path, backend
-):
+def test_apptainer_asks_for_the_optional_image_only_when_it_is_used(tmp_path, backend):
     """The image check passes without an optional backend (the run then stops
     for want of apptainer here), and names the key and the build with one."""
     model = tmp_path / "model"
