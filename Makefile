@@ -32,9 +32,12 @@ run: $(STAMP)  ## run the default workflow (config.yaml)
 test: $(STAMP)  ## unit, CLI and workflow tests
 	$(BIN)/python -m pytest
 
+# their test file alone: selecting by marker would collect (import) every test module
+ST_TESTS ?= tests/test_sentence_transformers.py
+
 test-st:  ## install the optional backends (ST=1), run their tests; skips become failures
 	$(MAKE) venv ST=1
-	REQUIRE_SENTENCE_TRANSFORMERS=1 $(BIN)/python -m pytest -m sentence_transformers
+	REQUIRE_SENTENCE_TRANSFORMERS=1 $(BIN)/python -m pytest $(ST_TESTS)
 
 bench: $(STAMP)  ## engine vs per-step loop vs compute floor (prints a table)
 	$(BIN)/python tools/benchmark_engine.py
