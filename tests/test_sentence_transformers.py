@@ -136,6 +136,24 @@ def test_the_model2vec_backend_loads_a_local_folder(tmp_path, m2v_model):
     assert header["dim"] == DIM and header["backend"] == "model2vec"
 
 
+@pytest.mark.sentence_transformers
+def test_a_gpu_job_without_a_gpu_stops_and_says_why(tmp_path, st_model):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is here: the job would run on it")
+    done = subprocess.run(
+        [sys.executable, os.path.join(SCRIPTS, "embed.py"), "--device", "gpu",
+         "--dataset-dir", str(dataset(tmp_path / "data")), "--embedder", "x",
+         "--backend", "sentence-transformers", "--model", str(st_model),
+         "--out", str(tmp_path / "vectors.npz")],
+        capture_output=True, text=True, env={**os.environ, **OFFLINE},
+    )  # fmt: skip
+    assert done.returncode == 1 and not (tmp_path / "vectors.npz").exists()
+    assert "embedders.x: device gpu, but torch" in done.stderr
+    assert "sees no CUDA GPU here" in done.stderr
+
+
 def hub_cache(home, name, folder):
     """``folder`` as the Hugging Face cache under ``home`` holds a download."""
     snapshot = home / "hub" / f"models--{name.replace('/', '--')}" / "snapshots"
