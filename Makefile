@@ -1,18 +1,21 @@
 # Two commands for a fresh machine with Python 3.11+:  make run  and  make test.
 # Both create .venv from the pinned lock file when it is missing or stale.
 # GPU=1 (e.g. make venv GPU=1) adds JAX's CUDA-12 wheels from requirements-cuda12.lock.
+# ST=1 (make venv ST=1) adds the optional embedding backends, sentence-transformers
+# (with torch: gigabytes from PyPI) and model2vec, from requirements-st.lock.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 GPU    ?=
-LOCKS  := requirements.lock $(if $(GPU),requirements-cuda12.lock)
-STAMP  := $(VENV)/.installed-$(if $(GPU),gpu,cpu)
+ST     ?=
+LOCKS  := requirements.lock $(if $(GPU),requirements-cuda12.lock) $(if $(ST),requirements-st.lock)
+STAMP  := $(VENV)/.installed-$(if $(GPU),gpu,cpu)$(if $(ST),-st)
 CORES  ?= all
 IMAGES ?= cpu cuda12
 GPU_PYTHON ?= $(BIN)/python
 
-.PHONY: run test bench lint venv images gpu-check clean
+.PHONY: run test test-st bench lint venv images gpu-check clean
 
 $(STAMP): $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +31,13 @@ run: $(STAMP)  ## run the default workflow (config.yaml)
 
 test: $(STAMP)  ## unit, CLI and workflow tests
 	$(BIN)/python -m pytest
+
+# their test file alone: selecting by marker would collect (import) every test module
+ST_TESTS ?= tests/test_sentence_transformers.py
+
+test-st:  ## install the optional backends (ST=1), run their tests; skips become failures
+	$(MAKE) venv ST=1
+	REQUIRE_SENTENCE_TRANSFORMERS=1 $(BIN)/python -m pytest $(ST_TESTS)
 
 bench: $(STAMP)  ## engine vs per-step loop vs compute floor (prints a table)
 	$(BIN)/python tools/benchmark_engine.py

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the project's images from the lock files, with podman or docker:
-#   make images                  # both images
+#   make images                  # both JAX images
 #   make images IMAGES=cpu       # one of them (cpu, cuda12)
-# Tags: free-embedding/jax-<image>:<jax version>. See containers/README.md for
+#   make images IMAGES=sentence-transformers   # the optional embedders' image (GBs)
+# Tags: free-embedding/jax-<image>:<jax version>, and
+# free-embedding/sentence-transformers:<its version>. See containers/README.md for
 # pushing them, or turning them into .sif files, and pointing config.yaml at them.
 # Where no registry can be reached, the Debian base is bootstrapped locally
 # (debootstrap, as root) and imported under the name the Dockerfiles use.
@@ -14,7 +16,6 @@ if [ -z "$engine" ]; then
     echo "make images: needs podman or docker on PATH (or ENGINE=/path/to/one)" >&2
     exit 2
 fi
-version=$(sed -n 's/^jax==//p' requirements.lock)
 base=docker.io/library/debian:bookworm-slim
 
 # pip inside the build trusts what the host's pip trusts (a site CA bundle),
@@ -35,7 +36,15 @@ if ! "$engine" image inspect "$base" >/dev/null 2>&1 \
 fi
 
 for image in ${IMAGES:-cpu cuda12}; do
-    tag=free-embedding/jax-$image:$version
+    case $image in
+        cpu | cuda12) name=jax-$image lock=requirements.lock package=jax ;;
+        sentence-transformers) name=$image lock=requirements-st.lock package=$image ;;
+        *)
+            echo "images: unknown image $image (cpu, cuda12, sentence-transformers)" >&2
+            exit 2
+            ;;
+    esac
+    tag=free-embedding/$name:$(sed -n "s/^$package==//p" "$lock")
     echo "images: building $tag" >&2
-    "$engine" build "${secret[@]}" -f "containers/jax-$image/Dockerfile" -t "$tag" .
+    "$engine" build "${secret[@]}" -f "containers/$name/Dockerfile" -t "$tag" .
 done

@@ -1,5 +1,6 @@
 """Shared test set-up: the library lives in workflow/scripts (see STYLE.md)."""
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -24,12 +25,25 @@ def has_gpu() -> bool:
 
 def pytest_runtest_setup(item):
     """Tests marked gpu need a GPU that JAX sees: skipped with the reason
-    without one, or failed when REQUIRE_GPU=1 (make gpu-check sets it)."""
+    without one, or failed when REQUIRE_GPU=1 (make gpu-check sets it).
+    Tests marked sentence_transformers need the modules the marker names
+    (default: sentence_transformers): skipped without them, or failed when
+    REQUIRE_SENTENCE_TRANSFORMERS=1 (make test-st sets it)."""
     if "gpu" in item.keywords and not has_gpu():
         reason = "needs an NVIDIA GPU visible to JAX; none here"
         if os.environ.get("REQUIRE_GPU") == "1":
             pytest.fail(f"REQUIRE_GPU=1 but {reason}")
         pytest.skip(reason)
+    marker = item.get_closest_marker("sentence_transformers")
+    if marker is not None:
+        missing = [m for m in marker.args or ("sentence_transformers",)
+                   if importlib.util.find_spec(m) is None]  # fmt: skip
+        if missing:
+            reason = (f"needs {' and '.join(missing)}, not installed here "
+                      "(make test-st installs the optional backends)")  # fmt: skip
+            if os.environ.get("REQUIRE_SENTENCE_TRANSFORMERS") == "1":
+                pytest.fail(f"REQUIRE_SENTENCE_TRANSFORMERS=1 but {reason}")
+            pytest.skip(reason)
 
 
 # -- podman, for the container tests ----------------------------------------

@@ -102,9 +102,13 @@ def read_pins(path: str) -> dict[str, str]:
     return pins
 
 
+# requirements.lock, and the extras of GPU=1 and ST=1 (and the image's CUDA torch)
+LOCKS = ("requirements.lock", "requirements-cuda12.lock", "requirements-st.lock",
+         "requirements-st-cuda.lock")  # fmt: skip
 LOCK = {
-    **read_pins(os.path.join(ROOT, "requirements.lock")),
-    **read_pins(os.path.join(ROOT, "requirements-cuda12.lock")),
+    name: version
+    for lock in LOCKS
+    for name, version in read_pins(os.path.join(ROOT, lock)).items()
 }
 
 
@@ -118,8 +122,12 @@ def require_locked_versions(*packages: str) -> None:
                     f"this environment has {here}")  # fmt: skip
 
 
-# rules that pick their conda env per job (optimize.smk: by d and device)
-PER_JOB = {"job_conda_env": ("jax-cpu", "jax-cuda12")}
+# rules that pick their conda env per job (optimize.smk: by d and device;
+# embedders.smk: by backend)
+PER_JOB = {
+    "job_conda_env": ("jax-cpu", "jax-cuda12"),
+    "embed_conda_env": ("embedders", "sentence-transformers"),
+}
 
 
 def scripts_by_env() -> dict[str, set[str]]:

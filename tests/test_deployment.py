@@ -2,6 +2,7 @@
 itself plans them (its Python API; no apptainer binary is needed for that)."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from snakemake.settings.enums import Quietness
 from snakemake.settings.types import (
     ConfigSettings,
     DAGSettings,
+    DeploymentMethod,
+    DeploymentSettings,
     OutputSettings,
     ResourceSettings,
 )
@@ -23,8 +26,8 @@ pytestmark = pytest.mark.workflow
 IMAGES = {"cpu": "docker://example.org/cpu:1", "cuda12": "docker://example.org/gpu:1"}
 
 
-def planned_jobs(tmp_path, **config):
-    """Snakemake's planned jobs for a config: {(rule, d or None): job}."""
+def needed_jobs(tmp_path, config, sdm=()):
+    """Snakemake's planned jobs for a config, under the --sdm methods given."""
     config = {"dims": [3, 4], "seeds": [0], "datasets": {}, "containers": IMAGES,
               **config}  # fmt: skip
     tmp_path.mkdir(exist_ok=True)
@@ -33,6 +36,7 @@ def planned_jobs(tmp_path, **config):
         workflow_api = api.workflow(
             resource_settings=ResourceSettings(cores=1),
             config_settings=ConfigSettings(configfiles=[tmp_path / "config.yaml"]),
+            deployment_settings=DeploymentSettings(deployment_method=set(sdm)),
             snakefile=Path(ROOT, "Snakefile"),
             workdir=tmp_path,
         )
@@ -41,10 +45,15 @@ def planned_jobs(tmp_path, **config):
             forceall=False, ignore_incomplete=True, lock_warn_only=True, nolock=True
         )
         workflow._build_dag()
-        return {
-            (job.rule.name, job.wildcards.get("d")): job
-            for job in workflow.dag.needrun_jobs()
-        }
+        return list(workflow.dag.needrun_jobs())
+
+
+def planned_jobs(tmp_path, **config):
+    """Snakemake's planned jobs for a config: {(rule, d or None): job}."""
+    return {
+        (job.rule.name, job.wildcards.get("d")): job
+        for job in needed_jobs(tmp_path, config)
+    }
 
 
 def env_name(job) -> str:
@@ -171,3 +180,88 @@ def test_the_slurm_profile_caps_jobs_at_its_largest_partition(tmp_path):
     message = done.stdout + done.stderr
     assert "one job may have 500.0 GiB here (the mem_mb resource" in message
     assert "search.grid.3: n = 100000 (k = 2, protocol published) needs" in message
+
+
+def gpu_and_cpu_embedders(tmp_path):
+    """A config with a sentence-transformers embedder on each device; its
+    model folder holds a config.json only (planning reads its dimension)."""
+    model = tmp_path / "model"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text('{"hidden_size": 16}')
+    embedder = {"backend": "sentence-transformers", "model": str(model), "dims": [8]}
+    return {"dims": [4], "seeds": [0], "critical_d": {"enabled": False},
+            "datasets": {"tiny": {"queries": 15, "documents": 6,
+                                  "attributes_per_doc": 8}},
+            "embedders": {"st-gpu": {**embedder, "device": "gpu"},
+                          "st-cpu": {**embedder, "device": "cpu"}}}  # fmt: skip
+
+
+def test_a_gpu_embedder_gets_a_gpu_its_env_its_image_and_device_gpu(tmp_path):
+    """Planned under --sdm conda, which brings its own packages: the plan
+    needs no sentence-transformers here."""
+    images = {**IMAGES, "sentence_transformers": "docker://example.org/st:1"}
+    config = {**gpu_and_cpu_embedders(tmp_path), "containers": images}
+    jobs = needed_jobs(tmp_path / "plan", config, sdm=[DeploymentMethod.CONDA])
+    embed = {j.wildcards.embedder: j for j in jobs if j.rule.name == "embed"}
+    gpu, cpu = embed["st-gpu"], embed["st-cpu"]
+    assert gpu.resources.get("gpu") == 1 and cpu.resources.get("gpu") == 0
+    assert "--device gpu" in gpu.params.options
+    assert "--device cpu" in cpu.params.options
+    for job in (gpu, cpu):
+        assert env_name(job) == "sentence-transformers.yaml"
+        assert job.container_img_url == images["sentence_transformers"]
+    scores = [j for j in jobs if j.rule.name == "score_embedder"]
+    assert len(scores) == 2 and all(not j.resources.get("gpu") for j in scores)
+
+
+def test_a_gpu_embedder_never_shares_a_cluster_job(tmp_path, monkeypatch):
+    """The SLURM profile's plan: the GPU embedding job on its own with gpu=1,
+    the CPU one grouped. A stand-in sentence_transformers package (empty) is
+    what the installed-check finds here; planning never imports it."""
+    stub = tmp_path / "stub" / "sentence_transformers"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("")
+    monkeypatch.setenv("PYTHONPATH", str(stub.parent))
+    done = slurm_dry_run(tmp_path, gpu_and_cpu_embedders(tmp_path), "-p")
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout + done.stderr
+    grouped, in_group = [], False  # a group's members are indented under it
+    for line in out.splitlines():
+        if line.startswith("["):
+            in_group = "Group job" in line
+        elif in_group:
+            grouped.append(line)
+    grouped = "\n".join(grouped)
+    made = "output: results/embeddings/tiny/embedder~{}.npz"
+    assert made.format("st-cpu") in grouped and made.format("st-gpu") not in grouped
+    assert "gpu=1" not in grouped and out.count("gpu=1") == 1
+    assert re.search(r"--embedder st-gpu.*?--device gpu", out, re.S)
+
+
+def test_a_backend_that_runs_on_a_cpu_only_is_refused_a_gpu():
+    from free_embedding.config import complete
+    from free_embedding.embedder_settings import errors
+    from helpers import SCHEMA
+
+    config = complete({"embedders": {"wl": {"backend": "wordllama",
+                                            "device": "gpu"}}}, SCHEMA)  # fmt: skip
+    assert errors(config) == [
+        "embedders.wl.device: backend wordllama runs on cpu only; set device: cpu"
+    ]
+
+
+@pytest.mark.parametrize("backend", ["sentence-transformers", "model2vec"])
+def test_apptainer_asks_for_the_optional_image_only_when_it_is_used(tmp_path, backend):
+    """The image check passes without an optional backend (the run then stops
+    for want of apptainer here), and names the key and the build with one."""
+    model = tmp_path / "model"
+    model.mkdir()
+    config = {"dims": [4], "containers": IMAGES}
+    done = slurm_dry_run(tmp_path, config, "--sdm", "apptainer")
+    assert "containers." not in done.stdout + done.stderr
+    config["embedders"] = {"x": {"backend": backend, "model": str(model), "dims": [8]}}
+    done = slurm_dry_run(tmp_path, config, "--sdm", "apptainer")
+    message = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "config containers.sentence_transformers is not set" in message
+    assert "make images IMAGES='sentence-transformers'" in message

@@ -60,14 +60,26 @@ _DEPLOYMENT = workflow.deployment_settings.deployment_method
 _ENVIRONMENTS = {DeploymentMethod.CONDA, DeploymentMethod.APPTAINER}
 PYTHON = "python" if _DEPLOYMENT & _ENVIRONMENTS else sys.executable
 
+
+def images_needed():
+    """The images --sdm apptainer needs: the JAX ones, and those of the
+    configured embedders' backends (the optional backends' image only when
+    one of them is configured)."""
+    backends = {e["backend"] for e in config["embedders"].values()}
+    return {"cpu", "cuda12"} | {BACKENDS[b].image for b in backends}
+
+
 if DeploymentMethod.APPTAINER in _DEPLOYMENT:
-    _missing = [kind for kind, image in config["containers"].items() if not image]
+    _missing = [
+        kind for kind in sorted(images_needed()) if not config["containers"][kind]
+    ]
     if _missing:
+        _keys = " and ".join(f"containers.{kind}" for kind in _missing)
+        _names = " ".join(kind.replace("_", "-") for kind in _missing)
         raise WorkflowError(
-            f"--sdm apptainer needs images, but config containers."
-            f"{' and containers.'.join(_missing)} is not set. Build them with "
-            "`make images`, then push them to a registry or turn them into .sif "
-            "files, and set containers.cpu and containers.cuda12 to their "
+            f"--sdm apptainer needs images, but config {_keys} is not set. Build "
+            f"them with `make images IMAGES='{_names}'`, then push them to a "
+            f"registry or turn them into .sif files, and set {_keys} to their "
             "docker:// URIs or paths (containers/README.md says how)."
         )
 
@@ -139,16 +151,12 @@ def embed_group(wildcards):
 
 def embed_conda_env(wildcards):
     backend = EMBEDDERS[wildcards.embedder]["backend"]
-    name = (
-        "sentence-transformers" if backend == "sentence-transformers" else "embedders"
-    )
-    return f"{ENVS}/{name}.yaml"
+    return f"{ENVS}/{BACKENDS[backend].conda_env}.yaml"
 
 
 def embed_image(wildcards):
     backend = EMBEDDERS[wildcards.embedder]["backend"]
-    kind = "sentence_transformers" if backend == "sentence-transformers" else "cpu"
-    return config["containers"][kind]
+    return config["containers"][BACKENDS[backend].image]
 
 
 def embed_mem_mb(wildcards):

@@ -3,7 +3,8 @@
 A backend turns text into vectors (``encoders.py`` loads it); its entry here
 says which import proves it installed, which machines its wheels exist for,
 which models it carries in its wheel and their full dimension, where it can
-run, and how a user makes it available. The Snakefile reads only this
+run, the conda env and image its jobs run in, and how a user makes it
+available. The Snakefile reads only this
 module: checking a config and planning jobs imports no model library.
 
 The schema's ``backend`` and ``precisions`` enums list the names of
@@ -37,6 +38,8 @@ class BackendFacts:
     machines: tuple[str, ...] = ()  # the only machines with its wheels; () for any
     devices: tuple[str, ...] = ("cpu",)  # where it can run
     needs_model: bool = False  # a model name or folder must be given
+    conda_env: str = "embedders"  # envs/<conda_env>.yaml, under --sdm conda
+    image: str = "cpu"  # the config's containers.<image>, under --sdm apptainer
 
     @property
     def default_model(self) -> str | None:
@@ -60,9 +63,13 @@ BACKENDS = {
         machines=("x86_64",),
     ),
     # Static models in the model2vec format (a folder or a Hugging Face name):
-    # no torch needed.
+    # no torch needed (its conda env is the bundled backends'; its image the
+    # optional backends').
     "model2vec": BackendFacts(
-        module="model2vec", install=OPTIONAL_INSTALL, needs_model=True
+        module="model2vec",
+        install=OPTIONAL_INSTALL,
+        needs_model=True,
+        image="sentence_transformers",
     ),
     # Any sentence-transformers model, by Hugging Face name or folder.
     "sentence-transformers": BackendFacts(
@@ -70,6 +77,8 @@ BACKENDS = {
         install=OPTIONAL_INSTALL,
         devices=("cpu", "gpu"),
         needs_model=True,
+        conda_env="sentence-transformers",
+        image="sentence_transformers",
     ),
 }
 
@@ -117,9 +126,33 @@ def model_folder(model: str) -> str | None:
     return None
 
 
+# A static model's weight matrix, by the name its format saves it under:
+# sentence-transformers' StaticEmbedding, model2vec.
+STATIC_TENSORS = ("embedding.weight", "embeddings")
+
+
+def _static_dimension(folder: str) -> int | None:
+    """The width of a static model's weight matrix, from the header of its
+    .safetensors file (8 bytes of length, then JSON): no tensor is read."""
+    for root, _, files in sorted(os.walk(folder)):
+        for name in sorted(f for f in files if f.endswith(".safetensors")):
+            try:
+                with open(os.path.join(root, name), "rb") as handle:
+                    size = int.from_bytes(handle.read(8), "little")
+                    header = json.loads(handle.read(min(size, 1 << 24)))
+            except (OSError, ValueError):
+                continue
+            for tensor in STATIC_TENSORS if isinstance(header, dict) else ():
+                shape = (header.get(tensor) or {}).get("shape")
+                if isinstance(shape, list) and len(shape) == 2:
+                    return shape[1]
+    return None
+
+
 def model_dimension(backend: str, model: str) -> int | None:
-    """A model's full dimension, read from its files without loading it (None
-    where its files do not say)."""
+    """A model's full dimension, read from its files without loading it: a
+    config.json that says it, else a static model's weight matrix (None where
+    its files do not say)."""
     facts = BACKENDS[backend]
     if model in facts.bundled:
         return facts.bundled[model]
@@ -140,4 +173,4 @@ def model_dimension(backend: str, model: str) -> int | None:
                     "hidden_dim", "hidden_size", "dim"):  # fmt: skip
             if isinstance(settings.get(key), int):
                 return settings[key]
-    return None
+    return _static_dimension(folder)

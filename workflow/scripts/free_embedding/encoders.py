@@ -64,8 +64,16 @@ def _model2vec(model: str, device: str) -> Encoder:
 
 
 def _sentence_transformers(model: str, device: str) -> Encoder:
+    """A job that asked for a GPU gets one or stops: never a silent CPU run."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
+    if device == "gpu" and not torch.cuda.is_available():
+        raise EncoderError(
+            f"device gpu, but torch {torch.__version__} sees no CUDA GPU here (a "
+            "CPU build, or no GPU in this job); run it where one is, or set "
+            "device: cpu"
+        )
     torch_device = "cuda" if device == "gpu" else "cpu"
     encoder = SentenceTransformer(model_folder(model) or model, device=torch_device,
                                   local_files_only=True)  # fmt: skip
@@ -90,6 +98,8 @@ def load(name: str, backend: str, model: str | None, device: str = "cpu") -> Enc
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         return LOADERS[backend](model, device)
+    except EncoderError as error:
+        raise EncoderError(f"embedders.{name}: {error}") from None
     except ImportError as error:
         raise EncoderError(f"embedders.{name}: backend {backend} cannot be imported "
                            f"({error}); {facts.install}") from error  # fmt: skip
