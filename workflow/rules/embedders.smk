@@ -92,4 +92,3 @@ rule embedders_table:
         config["containers"]["cpu"]
     script:
         "../scripts/aggregate_embedders.py"
-
