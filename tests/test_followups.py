@@ -15,10 +15,10 @@ import yaml
 from free_embedding.config import load
 from free_embedding.engine import Engine
 from free_embedding.job import relevance_of, seed_relevance
-from free_embedding.losses import LOSSES, violations
+from free_embedding.losses import LOSSES, hinge_and_violations, violations
 from free_embedding.model import Params, make_step
 from free_embedding.protocol import Protocol, ProtocolError, resolve
-from free_embedding.qrels import subsets_qrels
+from free_embedding.qrels import combinations_qrels, subsets_qrels
 from free_embedding.schedules import make_optimizer
 from free_embedding.settings import RunSettings
 from free_embedding.stepwise import run_stepwise
@@ -76,6 +76,46 @@ def test_med_loss_and_violations_equal_numpy_on_four_documents():
         expected_loss, rel=1e-5
     )
     assert int(violations(scores, relevance, 0.3)) == expected_count
+
+
+def triple_hinge(scores_QxN, relevance, margin):
+    """MED's loss (over the number of queries) and count from a (Q, R, N)
+    array of every triple, by JAX's own gradient: the formulation the
+    per-slot one replaced."""
+    index_QxR = relevance.index_QxR
+    relevant_QxR = jnp.take_along_axis(scores_QxN, jnp.maximum(index_QxR, 0), axis=1)
+    deficits_QxRxN = margin - (relevant_QxR[:, :, None] - scores_QxN[:, None, :])
+    counted = (index_QxR >= 0)[:, :, None] & ~relevance.mask_QxN[:, None, :]
+    total = jnp.sum(jnp.where(counted, jax.nn.relu(deficits_QxRxN), 0.0))
+    short = counted & (jax.lax.stop_gradient(deficits_QxRxN) > 0)
+    return total / scores_QxN.shape[0], jnp.sum(short, dtype=jnp.int32)
+
+
+@pytest.mark.parametrize(
+    "qrels,exact", [(subsets_qrels(30, 2), True), (combinations_qrels(12, 3), False)]
+)
+def test_the_per_slot_hinge_is_the_triple_hinge_gradient_bit_for_bit(qrels, exact):
+    """The loss within float tolerance, the count exactly, and for MED's
+    queries (with their padding) the gradient bit for bit, so MED's
+    trajectories are the ones the triple form made; for free 3-subsets a
+    relevant document's share may round otherwise (XLA sums it in another
+    order). On scores where many triples, not all, miss the margin."""
+    relevance = relevance_of(qrels.relevant, qrels.num_docs)
+    scores = jnp.asarray(np.random.default_rng(5).normal(
+        size=(qrels.num_queries, qrels.num_docs)).astype(np.float32))  # fmt: skip
+    per_slot = lambda s, r, m: hinge_and_violations(s, r, m, True)  # noqa: E731
+    both = [jax.jit(jax.value_and_grad(f, has_aux=True), static_argnums=2)(
+            scores, relevance, 0.5) for f in (per_slot, triple_hinge)]  # fmt: skip
+    ((value, count), grad), ((want_value, want_count), want_grad) = both
+    assert 0 < int(want_count) < np.sum(qrels.relevant >= 0) * qrels.num_docs
+    assert int(count) == int(want_count)
+    assert float(value) == pytest.approx(float(want_value), rel=1e-5)
+    if exact:
+        np.testing.assert_array_equal(grad, want_grad)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-6, atol=0)
+    assert int(violations(scores, relevance, 0.5)) == int(want_count)
+    nan = scores.at[3, 1].set(jnp.nan)  # a divergence shows in the loss
+    assert np.isnan(float(per_slot(nan, relevance, 0.5)[0]))
 
 
 def med_settings(d, n, seeds=(0,), **changes):

@@ -63,25 +63,6 @@ def query_vectors(params: Params, relevance: Relevance) -> jax.Array:
     return summed_QxD / jnp.sum(valid_QxRx1, axis=1, dtype=jnp.float32)
 
 
-# (query, relevant, irrelevant) triples a block of queries spans on a CPU:
-# about 1 MB of float32, so that a triple loss's passes stay in cache
-CPU_BLOCK_TRIPLES = 1 << 18
-
-
-def triple_block(platform: str):
-    """How many queries the triple terms take at once, for a relevance:
-    cache-sized blocks on a CPU, all at once elsewhere (a GPU wants them
-    wide)."""
-
-    def rows(relevance: Relevance) -> int | None:
-        if platform != "cpu":
-            return None
-        num_docs, width = relevance.mask_QxN.shape[-1], relevance.index_QxR.shape[-1]
-        return max(1, CPU_BLOCK_TRIPLES // (width * num_docs))
-
-    return rows
-
-
 def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: str):
     """One Adam update, then (as published) every row re-normalised.
 
@@ -93,20 +74,20 @@ def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: st
     loss = LOSSES[p.loss]
     clamp = LOSS_FACTS[p.loss].temperature_range
     counting = counts_violations(p)
-    block = triple_block(platform)
 
     def loss_of(params: Params, relevance: Relevance):
         temperature = params.temperature if p.learn_temperature else p.temperature
         scores_QxN = matmul(query_vectors(params, relevance), params.docs)
-        rows = block(relevance)
         if p.loss == "hinge":  # its count comes from its own terms
-            value, count = hinge_and_violations(scores_QxN, relevance, p, rows)
+            value, count = hinge_and_violations(
+                scores_QxN, relevance, p.margin, p.reduction == "query_mean"
+            )
             return value, count if counting else None
         value = loss(scores_QxN, relevance, temperature, p)
         if not counting:
             return value, None
         frozen = jax.lax.stop_gradient(scores_QxN)
-        return value, violations(frozen, relevance, p.margin, rows)
+        return value, violations(frozen, relevance, p.margin)
 
     value_and_grad = jax.value_and_grad(loss_of, has_aux=True)
 
