@@ -125,6 +125,18 @@ def test_shipped_slurm_profile_plans_without_containers(tmp_path):
     assert "apptainer" not in done.stdout + done.stderr
 
 
+def grouped_lines(out: str) -> str:
+    """The lines of a dry run's plan that stand under a group job (a group's
+    members are indented under it)."""
+    grouped, in_group = [], False
+    for line in out.splitlines():
+        if line.startswith("["):
+            in_group = "Group job" in line
+        elif in_group:
+            grouped.append(line)
+    return "\n".join(grouped)
+
+
 def test_gpu_jobs_never_share_a_cluster_job(tmp_path):
     """The profile groups small jobs; no group may hold a GPU job, whose
     process would otherwise share the allocation's first GPU with the rest."""
@@ -134,13 +146,7 @@ def test_gpu_jobs_never_share_a_cluster_job(tmp_path):
     done = slurm_dry_run(tmp_path, config)
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout + done.stderr
-    grouped, in_group = [], False  # a group's members are indented under it
-    for line in out.splitlines():
-        if line.startswith("["):
-            in_group = "Group job" in line
-        elif in_group:
-            grouped.append(line)
-    grouped = "\n".join(grouped)
+    grouped = grouped_lines(out)
     assert "gpu=0" in grouped and "d~3/" in grouped
     assert "gpu=1" not in grouped and "d~4/" not in grouped
     assert out.count("gpu=1") == 3  # each GPU job planned on its own
@@ -225,13 +231,7 @@ def test_a_gpu_embedder_never_shares_a_cluster_job(tmp_path, monkeypatch):
     done = slurm_dry_run(tmp_path, gpu_and_cpu_embedders(tmp_path), "-p")
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout + done.stderr
-    grouped, in_group = [], False  # a group's members are indented under it
-    for line in out.splitlines():
-        if line.startswith("["):
-            in_group = "Group job" in line
-        elif in_group:
-            grouped.append(line)
-    grouped = "\n".join(grouped)
+    grouped = grouped_lines(out)
     made = "output: results/embeddings/tiny/embedder~{}.npz"
     assert made.format("st-cpu") in grouped and made.format("st-gpu") not in grouped
     assert "gpu=1" not in grouped and out.count("gpu=1") == 1
