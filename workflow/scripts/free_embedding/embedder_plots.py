@@ -53,6 +53,11 @@ def embedders(embedders, paths, dpi=150, critical_d=None) -> plt.Figure:
                 solved = f"free embeddings solve it (d = {critical})"
                 ax.axvline(critical, color="black", lw=0.8, label=solved)
             ax.set_xscale("log", base=2)
+            ticks = sorted(
+                {*here["dim"].astype(int), *([critical] if critical else [])}
+            )
+            ax.set_xticks(ticks)
+            ax.set_xlim(ticks[0] / 1.25, ticks[-1] * 1.25)
             ax.xaxis.set_major_formatter(ScalarFormatter())
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_ylim(-0.02, 1.02)
