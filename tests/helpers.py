@@ -36,6 +36,14 @@ N_FIGURES = {
 }
 
 
+def finished_run(tmp_path_factory, name: str, config: dict):
+    """A folder of its own in which ``config``'s default target has run:
+    what a module-scoped fixture shares between its tests."""
+    workdir = tmp_path_factory.mktemp(name)
+    snakemake(workdir, config=config)
+    return workdir
+
+
 def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
               ulimit_kb=None):  # fmt: skip
     """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``);

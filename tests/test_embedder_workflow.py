@@ -9,7 +9,7 @@ import yaml
 
 from free_embedding import embedders
 from free_embedding.ir_metrics import METRICS
-from helpers import TINY, planned_jobs, snakemake
+from helpers import TINY, finished_run, planned_jobs, snakemake
 
 pytestmark = [
     pytest.mark.workflow,
@@ -34,9 +34,7 @@ SCORES = "results/embedders/tiny/embedder~{}/dim~{}/precision~{}.json"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("embedders")
-    snakemake(workdir, config=CONFIG)
-    return workdir
+    return finished_run(tmp_path_factory, "embedders", CONFIG)
 
 
 def test_every_dim_and_precision_gets_a_row_beside_bm25(run):

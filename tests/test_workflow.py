@@ -20,6 +20,7 @@ from helpers import (
     BIN,
     N_FIGURES,
     TINY,
+    finished_run,
     planned_jobs,
     run_file,
     search_summary,
@@ -31,9 +32,7 @@ pytestmark = pytest.mark.workflow
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
-    snakemake(workdir, config=TINY)
-    return workdir
+    return finished_run(tmp_path_factory, "tiny", TINY)
 
 
 def test_full_run_writes_every_table_and_figure(tiny_run):
@@ -265,9 +264,7 @@ D_OF_N_JOBS = {"critical_d_of_n": 1, "figure_critical_d_of_n": 1, "all": 1}
 
 @pytest.fixture(scope="module")
 def d_of_n_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("d_of_n")
-    snakemake(workdir, config=D_OF_N)
-    return workdir
+    return finished_run(tmp_path_factory, "d_of_n", D_OF_N)
 
 
 def test_the_smallest_d_of_each_n_gets_its_table_and_figure(d_of_n_run):
