@@ -207,6 +207,19 @@ def test_a_model_that_is_not_here_fails_naming_the_embedder(monkeypatch, tmp_pat
     assert embedders.model_dimension("model2vec", "org/absent") == 32
 
 
+def test_a_model_whose_files_hide_its_dimension_needs_dims(monkeypatch, tmp_path):
+    """dims left out means the model's full dimension; a model folder that
+    does not say it is refused before any job, not scored at dim None."""
+    (tmp_path / "model").mkdir()
+    entry = {"backend": "model2vec", "model": str(tmp_path / "model")}
+    with pytest.raises(ConfigError, match=re.escape("embedders.m.dims: the model's")):
+        checked({"m": entry})
+    config = checked({"m": {**entry, "dims": [8]}})
+    assert embedder_settings.dims_of(config["embedders"]["m"]) == [8]
+    shipped = checked({"w": {"backend": "wordllama"}})["embedders"]["w"]
+    assert embedder_settings.dims_of(shipped) == [256]
+
+
 def test_the_shipped_embedders_are_checked_clean():
     shipped = load({}, SCHEMA_PATH, os.path.join(ROOT, "config.yaml"), VOCAB)
     assert set(shipped["embedders"]) == {"wordllama", "static-model"}

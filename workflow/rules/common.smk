@@ -16,7 +16,7 @@ from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
 from free_embedding import budget, embedder_settings, paths
-from free_embedding.embedders import BACKENDS, model_dimension
+from free_embedding.embedders import BACKENDS
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import (
     MB,
@@ -110,20 +110,12 @@ for _line in _left_out if workflow.is_main_process else []:
     logger.warning(_line)
 
 
-def embedder_dims(name):
-    """An embedder's Matryoshka dimensions: its dims, or its full one."""
-    settings = EMBEDDERS[name]
-    backend, model = settings["backend"], settings["model"]
-    full = model_dimension(backend, model or BACKENDS[backend].default_model or "")
-    return settings["dims"] or [full]
-
-
 EMBEDDER_SCORES = [
     paths.build(paths.EMBEDDER_SCORE, dataset=dataset, embedder=name, dim=dim,
                 embedding_precision=precision)
     for name, settings in EMBEDDERS.items()
     for dataset in embedder_settings.datasets_of(settings, config)
-    for dim in embedder_dims(name)
+    for dim in embedder_settings.dims_of(settings)
     for precision in settings["precisions"]
 ]  # fmt: skip
 

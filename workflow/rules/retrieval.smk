@@ -1,4 +1,4 @@
-# Stage 6: the lexical baseline, BM25 recall@2/10/100 on every dataset.
+# Stage 6: the lexical baseline, BM25 on every dataset, with MTEB's metrics.
 
 
 rule retrieval:

@@ -24,6 +24,20 @@ def datasets_of(settings: dict, config: dict) -> list[str]:
     return list(config["datasets"]) if wanted == "all" else list(wanted)
 
 
+def full_dimension(settings: dict) -> int | None:
+    """An embedder's model's full dimension, from its files (None where they
+    do not say, or the model is not here)."""
+    backend = settings["backend"]
+    model = settings["model"] or BACKENDS[backend].default_model
+    return model_dimension(backend, model) if model else None
+
+
+def dims_of(settings: dict) -> list[int]:
+    """The Matryoshka dimensions an embedder is scored at: its dims, or its
+    model's full one (``errors`` refuses a config where neither is known)."""
+    return settings["dims"] or [full_dimension(settings)]
+
+
 def errors(config: dict) -> list[str]:
     found = []
     for name, settings in config["embedders"].items():
@@ -49,7 +63,11 @@ def errors(config: dict) -> list[str]:
                     f"config makes (datasets: {made}); add it under datasets, or "
                     "remove it here"
                 )
-        full = model_dimension(backend, model or facts.default_model or "")
+        full = full_dimension(settings)
+        if not settings["dims"] and not full and (model_folder(model or "") or
+                                                   facts.bundled):  # fmt: skip
+            found.append(f"{key}.dims: the model's files do not say its dimension; "
+                         "list the dims to score")  # fmt: skip
         if full and settings["dims"] and max(settings["dims"]) > full:
             too_big = [d for d in settings["dims"] if d > full]
             found.append(f"{key}.dims: {too_big} exceed the model's {full} "

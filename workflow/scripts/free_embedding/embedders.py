@@ -159,11 +159,9 @@ def model_dimension(backend: str, model: str) -> int | None:
     folder = model_folder(model)
     if folder is None:
         return None
-    candidates = []
-    for root, _, files in os.walk(folder):
-        for name in ("config.json",):
-            if name in files:
-                candidates.append(os.path.join(root, name))
+    walked = os.walk(folder)
+    candidates = [os.path.join(root, "config.json")
+                  for root, _, files in walked if "config.json" in files]  # fmt: skip
     for path in sorted(candidates, key=len, reverse=True):
         try:
             settings = json.load(open(path))
