@@ -90,10 +90,10 @@ def test_the_config_chooses_each_searchs_strategy():
     config = load({"dims": [5], "search": {"strategy": "grid", "grid": {5: [6]}}},
                   SCHEMA_PATH, None, VOCAB)  # fmt: skip
     assert n_strategy(config, 2, 5) == Grid((6,))
-    assert d_of_n_strategy(config) == Bisect(start=1, window=40)  # MED's window
+    assert d_of_n_strategy(config) == Bisect(start=1, window=40, ahead=True)  # MED's window
     config = load({"critical_d_of_n": {"start": 4, "window": 8}}, SCHEMA_PATH, None,
                   VOCAB)  # fmt: skip
-    assert d_of_n_strategy(config) == Bisect(start=4, window=8)
+    assert d_of_n_strategy(config) == Bisect(start=4, window=8, ahead=True)
 
 
 def test_the_smallest_d_search_is_off_by_default_and_covers_every_protocol():

@@ -256,6 +256,49 @@ def test_the_bisection_probes_in_wang_et_als_order():
     assert order == [20, 10, 5, 2, 1] and done.upper_n == 1
 
 
+def rounds(search, smallest, lowest=None):
+    """Replay ``search`` as the workflow runs it: each round runs the probe
+    asked for and its ``alongside`` at once. The rounds, in order."""
+    outcomes, ran = {}, []
+    while isinstance(step := search.plan(outcomes, lowest), NeedProbe):
+        ran.append((step.n, *step.alongside))
+        assert not set(ran[-1]) & set(outcomes), "nothing is run twice"
+        outcomes.update({d: {42: d >= smallest} for d in ran[-1]})
+    return step, ran
+
+
+@pytest.mark.parametrize("start, window", [(1, 1), (1, 2), (3, 7), (1, 40), (9, 40)])
+def test_probing_ahead_changes_no_probe_and_no_answer(start, window):
+    """For every boundary in and around the window: the same probes in the
+    same order and the same d as one probe at a time; each round runs at most
+    one value more, inside the window; and never more rounds."""
+    alone = d_of_n(10, Bisect(start, window))
+    ahead = d_of_n(10, Bisect(start, window, ahead=True))
+    for smallest in range(1, start + window + 2):
+        done, order = scan(alone, smallest)
+        sped, ran = rounds(ahead, smallest)
+        assert sped == done, smallest
+        assert all(len(r) <= 2 and start <= min(r) <= max(r) < start + window for r in ran)
+        assert [r[0] for r in ran] == [d for d in order if d in {r[0] for r in ran}]
+        assert len(ran) <= len(order)
+
+
+def test_probing_ahead_halves_meds_rounds_where_it_guesses_right():
+    """MED's m = 80 after m = 40's d = 9: window [9, 48], smallest d 12. One at
+    a time: 28, 18, 13, 10, 11, 12. Ahead: three rounds of two, none in vain."""
+    search = d_of_n(80, Bisect(1, 40, ahead=True))
+    done, ran = rounds(search, 12, lowest=9)
+    assert done.probed == (28, 18, 13, 10, 11, 12) and done.upper_n == 12
+    assert ran == [(28, 18), (13, 10), (11, 12)]
+    # while the first guess (18) still runs, nothing is guessed past it
+    assert search.plan({28: {42: True}}, 9) == NeedProbe(18)
+    assert search.plan({18: {42: True}}, 9) == NeedProbe(28)  # the guess came first
+    # far up, guesses below go in vain (18, 33), yet 43's guess is the next probe
+    done, ran = rounds(search, 40, lowest=9)
+    assert done.probed == (28, 38, 43, 40, 39) and done.upper_n == 40
+    assert ran == [(28, 18), (38, 33), (43, 40), (39,)]
+
+
 def test_a_window_is_cut_at_max_d_and_at_what_fits():
     """No d above max_d or above the largest d that fits; a search that
     found nothing says whether memory (not max_d) stopped it."""

@@ -395,7 +395,7 @@ def d_strategy(config: dict) -> Strategy:
 def d_of_n_strategy(config: dict) -> Strategy:
     """How the smallest d of each n is searched: a bisection of a window."""
     c = config["critical_d_of_n"]
-    return Bisect(start=c["start"], window=c["window"])
+    return Bisect(start=c["start"], window=c["window"], ahead=c["probe_ahead"])
 
 
 def protocols(config: dict) -> dict[str, Protocol]:

@@ -276,12 +276,13 @@ def replay_search(
     warm-started from (a warm start needs only their boundary, not their
     seeds'): ``solved(s, x)`` answers each seed's outcome at search s's value
     x, or None where that job has not run. A replay stopped in a search before
-    this one returns that one's NeedProbe (whose ``alongside`` is empty)."""
+    this one returns that one's NeedProbe without its ``alongside`` (values of
+    that search, which its own summary runs)."""
     lowest = None
     if search.after is not None:
         before = replay_search(search.after, solved, seeds=False)
         if isinstance(before, NeedProbe):
-            return before
+            return dataclasses.replace(before, alongside=())
         lowest = search.after.next_lowest(before)
     return replay(lambda known: search.plan(known, lowest, seeds),
                   lambda x: solved(search, x))  # fmt: skip

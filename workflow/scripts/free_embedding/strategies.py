@@ -156,6 +156,7 @@ def plan_bisect(
     outcomes: dict[int, bool],
     limit: int = 100_000,
     fit_limit: int | None = None,
+    ahead: bool = False,
 ) -> NeedProbe | SearchDone:
     """The bisect strategy's plan: a binary search of the window
     [lowest, lowest + window - 1], cut at ``limit`` and ``fit_limit``, for the
@@ -169,16 +170,30 @@ def plan_bisect(
     limit); ``critical_n`` the largest probe below it that held. ``window`` is
     the range searched; empty (lowest > highest) when ``lowest`` is already
     above ``limit`` or ``fit_limit``, as a warm start can be.
+
+    With ``ahead``, a probe comes with a guess of the one the search needs
+    after it (``alongside``): the middle below it, as if it does not hold (a
+    warm start's boundary lies near its window's bottom), or, where nothing
+    is left below, the middle above it. The two run at once; a guess that
+    proves right is the next probe and guesses nothing itself, so no more
+    than two ever run. What the search probes and finds is the same either
+    way: it reads only the outcomes on its own path, so a wrong guess's run
+    is never used.
     """
     if window < 1:
         raise ValueError(f"a bisection's window must hold a value, got {window}")
     high = lowest + window - 1
     top = min(high, limit, high if fit_limit is None else fit_limit)
-    low, upper, probed = lowest, None, []
+    low, upper, probed, guessed = lowest, None, [], None
     while low <= top:
         mid = (low + top) // 2
+        # a probe that ran as the one before it's guess guesses nothing: it
+        # ran beside that one, and a guess past it would be a third at once
+        guess = None if mid == guessed else _ahead(low, mid, top)
         if mid not in outcomes:
-            return NeedProbe(mid)
+            alongside = () if not ahead or guess in (None, *outcomes) else (guess,)
+            return NeedProbe(mid, alongside)
+        guessed = guess
         probed.append(mid)
         if outcomes[mid]:
             low = mid + 1
@@ -194,6 +209,16 @@ def plan_bisect(
     )
     return SearchDone(max(held, default=None), upper, tuple(probed), (), memory,
                       (lowest, top))  # fmt: skip
+
+
+def _ahead(low: int, mid: int, top: int) -> int | None:
+    """The probe a bisection of [low, top] needs after ``mid`` if ``mid``
+    does not hold (the middle below it), else, with nothing below, if it
+    holds (the middle above it); None when ``mid`` is the last."""
+    for below, above in ((low, mid - 1), (mid + 1, top)):
+        if below <= above:
+            return (below + above) // 2
+    return None
 
 
 class Strategy(typing.Protocol):
@@ -269,14 +294,15 @@ class Bisect:
 
     start: int = 1
     window: int = 40
+    ahead: bool = False  # run each probe's successor alongside it (plan_bisect)
     name: ClassVar[str] = "bisect"
     finds_boundary: ClassVar[bool] = True
 
     def plan(self, holds, lowest, limit, fit_limit=None):
         return plan_bisect(max(self.start, lowest), self.window, holds, limit,
-                           fit_limit)  # fmt: skip
+                           fit_limit, self.ahead)  # fmt: skip
 
-    def tag(self, axis, limit):
+    def tag(self, axis, limit):  # not ahead: it changes no probe, nor the answer
         return f"start~{self.start}_window~{self.window}_max{axis}~{limit}"
 
     def settings(self, limit):
