@@ -16,7 +16,7 @@ from free_embedding.config import load
 from free_embedding.engine import Engine
 from free_embedding.job import relevance_of, seed_relevance
 from free_embedding.losses import LOSSES, hinge_and_violations, violations
-from free_embedding.model import Params, make_step
+from free_embedding.model import Params, loss_every_step, make_loss_value, make_step
 from free_embedding.protocol import Protocol, ProtocolError, resolve
 from free_embedding.qrels import combinations_qrels, subsets_qrels
 from free_embedding.schedules import make_optimizer
@@ -68,7 +68,15 @@ def test_med_loss_and_violations_equal_numpy_on_four_documents():
     _, _, value, count = jax.jit(step)(params, optimizer.init(params), relevance)
     assert 0 < expected_count < 4 * 4 + 6 * 2 * 2  # some triples, not all
     assert int(count) == expected_count
+    # MED's patience watches the count, so its step leaves the value out...
+    assert value is None and not loss_every_step(p)
+    value = jax.jit(make_loss_value(p, "cpu"))(params, relevance)
     assert float(value) == pytest.approx(expected_loss, rel=1e-5)
+    # ...which a patience on the loss needs at every step: the same value
+    watched = dataclasses.replace(p, patience_metric="loss")
+    step = make_step(watched, make_optimizer(watched), "cpu")
+    _, _, every, _ = jax.jit(step)(params, optimizer.init(params), relevance)
+    assert loss_every_step(watched) and float(every) == float(value)
     # the hinge alone: the loss's own value, and its count from the scores
     queries = np.stack([docs[s].mean(axis=0) for s in subsets])
     scores = jnp.asarray(queries @ docs.T)
@@ -161,6 +169,20 @@ def test_med_runs_in_the_engine_as_in_the_per_step_loop(d, n, reason):
         reference, final_margin=fused.final_margin, curve_margins=fused.curve_margins
     )
     np.testing.assert_allclose(fused.curve_margins, reference.curve_margins, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # numpy on NaN scores
+def test_a_hinge_run_whose_parameters_overflow_diverges_in_both_loops():
+    """MED's step leaves its loss out, so a run diverges when its parameters
+    stop being finite: a learning rate near float32's largest overflows
+    them within a few steps. It stops there, not solved (an infinite score
+    violates no triple: its count is 0), in the engine as in the loop."""
+    s = med_settings(5, 8, learning_rate=1e38)
+    (fused,) = Engine(s, seed_relevance(s), CPU).run()[0]
+    reference = run_stepwise(s, 0, seed_relevance(s))
+    assert fused.stop_reason == reference.stop_reason == "diverged"
+    assert 1 < fused.steps_run == reference.steps_run < 10
+    assert not np.isfinite(fused.last_loss) and not np.isfinite(reference.last_loss)
 
 
 def test_an_end_judged_margin_runs_to_the_end_and_judges_the_last_evaluation():

@@ -26,7 +26,16 @@ from jax import lax
 from .init import draw_params
 from .init import normalized as normalized_params
 from .losses import Relevance
-from .model import Metrics, Params, counts_violations, evaluate, make_step
+from .model import (
+    Metrics,
+    Params,
+    counts_violations,
+    evaluate,
+    finite,
+    loss_every_step,
+    make_loss_value,
+    make_step,
+)
 from .outcome import SeedOutcome, Stop, build_outcome, meets
 from .schedules import make_optimizer
 from .settings import RunSettings
@@ -168,14 +177,32 @@ class Engine:
         """Advance a running seed by blocks until ``chunk_end`` (or it stops)."""
         s, p = self.settings, self.protocol
         step = make_step(p, self.optimizer, self.device.platform)
+        every_step = loss_every_step(p)
+        loss_value = make_loss_value(p, self.device.platform)
         threshold = delta_threshold(p.min_delta)
         i32 = np.int32  # the step counters' type, also where JAX runs with x64
         last, every, target = i32(p.max_steps - 1), i32(p.eval_every), self.num_relevant
         stride, slots = i32(self.stride), i32(self.slots)
 
-        def take_step(st: SeedState) -> SeedState:
+        def left_out_loss(st: SeedState, count, bad_steps, eval_at):
+            """For a step that left its loss out (loss_every_step): the loss
+            of the parameters it started from where it is reported (at an
+            evaluation, or a stop this step may make), NaN elsewhere; and
+            whether the run diverged: those parameters, or that loss, not
+            finite. So no run stops solved with an infinite loss."""
+            held = finite(st.params)
+            reported = (st.step == eval_at) | ~held
+            if p.early_stopping:
+                reported |= bad_steps >= p.patience
+            if p.success == "separation" and p.stop_at_success:
+                reported |= count == 0
+            loss = lax.cond(reported, lambda: loss_value(st.params, relevance),
+                            lambda: jnp.float32(np.nan))  # fmt: skip
+            return loss, ~held | (reported & ~jnp.isfinite(loss))
+
+        def take_step(st: SeedState, eval_at) -> SeedState:
             params, opt_state, loss, count = step(st.params, st.opt_state, relevance)
-            lower = (st.best_loss - loss) > threshold
+            lower = (st.best_loss - loss) > threshold if every_step else False
             best_violations = st.best_violations
             if count is None:
                 improved = lower
@@ -185,7 +212,11 @@ class Engine:
                 if p.patience_metric == "loss":
                     improved = lower
             bad_steps = jnp.where(improved, 0, st.bad_steps + 1)
-            status = jnp.where(~jnp.isfinite(loss), DIVERGED, RUNNING)
+            if every_step:
+                diverged = ~jnp.isfinite(loss)
+            else:
+                loss, diverged = left_out_loss(st, count, bad_steps, eval_at)
+            status = jnp.where(diverged, DIVERGED, RUNNING)
             if p.success == "separation" and p.stop_at_success:
                 # checked on the parameters this step started from, which
                 # are kept: they are the witness, its update is dropped
@@ -209,8 +240,9 @@ class Engine:
             # (non-negative values: lax.div and lax.rem need no sign handling)
             eval_at = jnp.minimum(lax.div(st.step + (every - 1), every) * every, last)
             st = jax.lax.while_loop(
-                lambda t: (t.status == RUNNING) & (t.step <= eval_at), take_step, st
-            )
+                lambda t: (t.status == RUNNING) & (t.step <= eval_at),
+                lambda t: take_step(t, eval_at), st,
+            )  # fmt: skip
             metrics = evaluate(st.params, relevance, s.k, p)
             reached = st.status == RUNNING  # took step eval_at, did not stop
             success = meets(p.success, metrics, target)

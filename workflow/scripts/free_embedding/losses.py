@@ -91,8 +91,8 @@ def slot_deficits(scores_QxN, relevance: Relevance, margin):
 
 
 def _hinge_parts(scores_QxN, relevance: Relevance, margin, scale):
-    """The hinge's sum of terms, its count of violated triples, and the
-    gradient of that sum times ``scale`` with respect to the scores.
+    """The hinge's count of violated triples, and the gradient of its sum
+    of terms times ``scale`` with respect to the scores.
 
     A violated triple's term, margin - s_rel + s_irr, has derivative +1 in
     its irrelevant score and -1 in its relevant one; every other term is 0.
@@ -121,7 +121,14 @@ def _hinge_parts(scores_QxN, relevance: Relevance, margin, scale):
     rows_Q = jnp.arange(scores_QxN.shape[0])
     for index_Q, shares_QxN in shares:  # a padding slot adds -0 to column 0
         grad_QxN = grad_QxN.at[rows_Q, index_Q].add(-jnp.sum(shares_QxN, axis=1))
-    return _triple_sum(scores_QxN, relevance, margin), count, grad_QxN
+    return count, grad_QxN
+
+
+def hinge_value(scores_QxN, relevance: Relevance, margin, query_mean):
+    """The hinge's value: its terms' sum (``_triple_sum``), over the number of
+    queries where ``query_mean``."""
+    total = _triple_sum(scores_QxN, relevance, margin)
+    return total / scores_QxN.shape[0] if query_mean else total
 
 
 def _triple_sum(scores_QxN, relevance: Relevance, margin):
@@ -138,11 +145,15 @@ def _triple_sum(scores_QxN, relevance: Relevance, margin):
     return jnp.sum(jnp.where(counted_QxRxN, jax.nn.relu(deficits_QxRxN), 0.0))
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(2, 3))
-def hinge_and_violations(scores_QxN, relevance: Relevance, margin, query_mean):
+@partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def hinge_and_violations(scores_QxN, relevance: Relevance, margin, query_mean,
+                         with_value=True):  # fmt: skip
     """The hinge (below) and MED's count of violated triples (a violation is
     a triple whose term is positive); the loss is the sum over the number
-    of queries where ``query_mean``.
+    of queries where ``query_mean``. Without ``with_value`` the loss comes
+    out as 0 and is not computed: its gradient does not need it, and the
+    sum of the (Q, R, N) terms is a third of a step at MED's m = 160
+    (model.loss_every_step says when a step can do without it).
 
     Its gradient is written out (``_hinge_parts``) in the forward pass, with
     the count, and kept for the backward pass as one (Q, N) array: XLA's
@@ -151,19 +162,21 @@ def hinge_and_violations(scores_QxN, relevance: Relevance, margin, query_mean):
     step at MED's m = 160, d = 15 about 1.4x as long (docs/benchmarks.md,
     Table 6). The backward pass scales it by the loss's cotangent: 1 in a
     step, so the gradient is the one written out, bit for bit."""
-    return _hinge_forward(scores_QxN, relevance, margin, query_mean)[0]
+    return _hinge_forward(scores_QxN, relevance, margin, query_mean, with_value)[0]
 
 
-def _hinge_forward(scores_QxN, relevance, margin, query_mean):
+def _hinge_forward(scores_QxN, relevance, margin, query_mean, with_value):
     num_queries = scores_QxN.shape[0]
     # each term's share of the loss: 1 / Q in float32, as JAX's own gradient
     scale = np.float32(1.0) / np.float32(num_queries) if query_mean else 1.0
-    total, count, grad_QxN = _hinge_parts(scores_QxN, relevance, margin, scale)
-    value = total / num_queries if query_mean else total
+    count, grad_QxN = _hinge_parts(scores_QxN, relevance, margin, scale)
+    value = jnp.float32(0.0)
+    if with_value:
+        value = hinge_value(scores_QxN, relevance, margin, query_mean)
     return (value, count), (grad_QxN, relevance)
 
 
-def _hinge_backward(margin, query_mean, saved, cotangents):
+def _hinge_backward(margin, query_mean, with_value, saved, cotangents):
     grad_QxN, relevance = saved
     return cotangents[0] * grad_QxN, jax.tree.map(lambda _: None, relevance)
 

@@ -9,6 +9,7 @@ the precision of its products from ``precision``, the learning rate from
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -47,6 +48,27 @@ def counts_violations(p: Protocol) -> bool:
     )
 
 
+def loss_every_step(p: Protocol) -> bool:
+    """Whether each step computes its loss's value. The hinge's gradient is
+    written out without it (losses.hinge_and_violations), and summing its
+    (Q, R, N) terms is a third of a step at MED's m = 160, d = 15 (7.6 ->
+    5.1 ms on this project's CPU, docs/benchmarks.md): unless its patience
+    watches the loss, the engine computes that value only at the steps it
+    reports (``make_loss_value``), and a run diverges when its parameters
+    stop being finite (``finite``) instead of when its loss does. Every
+    other loss's gradient comes with its value."""
+    return p.loss != "hinge" or (p.early_stopping and p.patience_metric == "loss")
+
+
+def finite(params: Params) -> jax.Array:
+    """Whether every parameter is finite: a hinge run's divergence test. Its
+    loss is a sum of inner products of the documents; Adam moves each
+    coordinate by about the learning rate a step, so the products of finite
+    parameters overflow only at absurd learning rates."""
+    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)]
+    return functools.reduce(jnp.logical_and, leaves)
+
+
 def unit_rows(x: jax.Array) -> jax.Array:
     return x / jnp.linalg.norm(x, axis=1, keepdims=True)
 
@@ -63,16 +85,12 @@ def query_vectors(params: Params, relevance: Relevance) -> jax.Array:
     return summed_QxD / jnp.sum(valid_QxRx1, axis=1, dtype=jnp.float32)
 
 
-def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: str):
-    """One Adam update, then (as published) every row re-normalised.
-
-    The step returns the loss and, where the protocol counts them, the
-    violations of the parameters it started from, from the loss's own scores
-    (None otherwise: the published step traces the published program).
-    """
+def _loss_of(p: Protocol, platform: str, with_value: bool = True):
+    """The protocol's loss of (params, relevance), and its violation count
+    where it counts them (None otherwise); without ``with_value`` a hinge's
+    value is left out (0: see loss_every_step)."""
     matmul = make_matmul(p.precision, platform)
     loss = LOSSES[p.loss]
-    clamp = LOSS_FACTS[p.loss].temperature_range
     counting = counts_violations(p)
 
     def loss_of(params: Params, relevance: Relevance):
@@ -80,8 +98,9 @@ def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: st
         scores_QxN = matmul(query_vectors(params, relevance), params.docs)
         if p.loss == "hinge":  # its count comes from its own terms
             value, count = hinge_and_violations(
-                scores_QxN, relevance, p.margin, p.reduction == "query_mean"
-            )
+                scores_QxN, relevance, p.margin, p.reduction == "query_mean",
+                with_value,
+            )  # fmt: skip
             return value, count if counting else None
         value = loss(scores_QxN, relevance, temperature, p)
         if not counting:
@@ -89,10 +108,31 @@ def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: st
         frozen = jax.lax.stop_gradient(scores_QxN)
         return value, violations(frozen, relevance, p.margin)
 
-    value_and_grad = jax.value_and_grad(loss_of, has_aux=True)
+    return loss_of
+
+
+def make_loss_value(p: Protocol, platform: str):
+    """The loss of (params, relevance) as a step computes it: where a step
+    leaves it out (``loss_every_step``), what the step would have returned."""
+    loss_of = _loss_of(p, platform)
+    return lambda params, relevance: loss_of(params, relevance)[0]
+
+
+def make_step(p: Protocol, optimizer: optax.GradientTransformation, platform: str):
+    """One Adam update, then (as published) every row re-normalised.
+
+    The step returns the loss (None where ``loss_every_step`` leaves it out)
+    and, where the protocol counts them, the violations of the parameters it
+    started from, from the loss's own scores (None otherwise: the published
+    step traces the published program).
+    """
+    clamp = LOSS_FACTS[p.loss].temperature_range
+    every_step = loss_every_step(p)
+    value_and_grad = jax.value_and_grad(_loss_of(p, platform, every_step), has_aux=True)
 
     def step(params: Params, opt_state, relevance: Relevance):
         (value, count), grads = value_and_grad(params, relevance)
+        value = value if every_step else None
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         if p.normalize:

@@ -36,11 +36,13 @@ def meets(success: str, metrics, num_relevant: int):
     protocol's success criterion: every relevant pair in its query's top k
     (``top_k``), a strictly positive global margin (``margin``), or no
     (query, relevant, irrelevant) triple short of the margin (``separation``,
-    MED's). Works on numbers and on traced JAX values."""
+    MED's), on scores that are numbers: a NaN score falls short of nothing,
+    so overflowed parameters count none, but their global margin is NaN.
+    Works on numbers and on traced JAX values."""
     if success == "margin":
         return metrics.margin > 0
     if success == "separation":
-        return metrics.violations == 0
+        return (metrics.violations == 0) & (metrics.margin == metrics.margin)
     return metrics.hits == num_relevant
 
 
@@ -52,8 +54,10 @@ class SeedOutcome:
     query's top k. ``max_accuracy`` covers every evaluation and the final one;
     ``max_accuracy_observed`` only the periodic evaluations (the published
     script's field). ``final_loss`` is the loss of the last periodic evaluation
-    (published meaning), ``last_loss`` the loss of the last step taken.
-    ``final_margin`` is the global margin of the parameters the seed stopped
+    (published meaning), ``last_loss`` the loss of the last step taken,
+    ``best_loss`` the lowest a step had (None, i.e. infinite, where no step
+    computes its loss: a hinge whose patience watches its violations,
+    model.loss_every_step). ``final_margin`` is the global margin of the parameters the seed stopped
     with: the lowest relevant score minus the highest irrelevant score, over
     all queries. ``final_violations`` counts their (query, relevant,
     irrelevant) triples short of the protocol's margin, ``min_violations``

@@ -19,7 +19,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from .losses import Relevance
-from .model import Metrics, Params, counts_violations, make_step, query_vectors
+from .model import (
+    Metrics,
+    Params,
+    counts_violations,
+    finite,
+    loss_every_step,
+    make_loss_value,
+    make_step,
+    query_vectors,
+)
 from .outcome import SeedOutcome, Stop, build_outcome, meets
 from .protocol import Protocol
 from .schedules import make_optimizer
@@ -75,6 +84,15 @@ def jitted_step(protocol: Protocol, platform: str):
     return optimizer, jax.jit(make_step(protocol, optimizer, platform))
 
 
+@functools.lru_cache(maxsize=32)
+def jitted_loss(protocol: Protocol, platform: str):
+    """The loss of the parameters a step starts from, for a protocol whose
+    step leaves it out (model.loss_every_step), and whether they are finite:
+    what the engine reports for such a step, and its divergence test."""
+    value = make_loss_value(protocol, platform)
+    return jax.jit(lambda params, relevance: (value(params, relevance), finite(params)))
+
+
 def run_stepwise(
     settings: RunSettings,
     seed: int,
@@ -108,18 +126,31 @@ def run_stepwise(
     reason, steps_run = Stop.MAX_STEPS.reason, 0
     # the protocol may judge success at the end alone (stop_at_success false)
     stop_here = stop_at_success and p.stop_at_success
+    every_step = loss_every_step(p)
     for i in range(p.max_steps):
         before = params, opt_state
         params, opt_state, loss, count = step(params, opt_state, on_device)
-        last_loss, steps_run = float(loss), i + 1
-        improved = last_loss < best - p.min_delta
-        best = last_loss if improved else best
+        if every_step:
+            last_loss, improved = float(loss), float(loss) < best - p.min_delta
+            best = last_loss if improved else best
+        else:  # the loss the step left out, as the engine has it
+            loss, held = jitted_loss(p, platform)(before[0], on_device)
+            last_loss, improved = float(loss), False
+        steps_run = i + 1
         if count is not None:
             fewer = int(count) < fewest
             fewest = min(fewest, int(count))
             improved = fewer if by_violations else improved
         bad_steps = 0 if improved else bad_steps + 1
-        if not np.isfinite(last_loss):
+        diverged = not np.isfinite(last_loss)
+        if not every_step:  # the engine's test: its loss only where reported
+            reported = (
+                i % p.eval_every == 0 or i == p.max_steps - 1 or not held
+                or (p.early_stopping and bad_steps >= p.patience)
+                or (p.success == "separation" and p.stop_at_success and int(count) == 0)
+            )  # fmt: skip
+            diverged = not held or (reported and diverged)
+        if diverged:
             reason = Stop.DIVERGED.reason
             break
         if p.success == "separation" and stop_here and int(count) == 0:
