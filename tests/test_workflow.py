@@ -336,6 +336,16 @@ def test_without_the_warm_start_only_the_later_ns_search_again(d_of_n_run):
     assert len(searches) == 2 and all(tag in path for path in searches)
 
 
+def test_probing_ahead_changes_no_answer_so_turning_it_off_reruns_nothing(d_of_n_run):
+    """The run probed ahead (the default); a search's summary lists the runs
+    it read, its probes and its seeds' brackets, never a wrong guess."""
+    assert planned_jobs(d_of_n_run, {"critical_d_of_n": {"probe_ahead": False}}) == {}
+    for path in (d_of_n_run / "results/search").glob("protocol~*/k~2/n~*/*.json"):
+        summary = json.loads(path.read_text())
+        read = set(summary["probed"]) | set(summary["seed_probed"])
+        assert {int(run.split("/d~")[1].split("/")[0]) for run in summary["runs"]} == read
+
+
 def finished_runs(log: str) -> set[str]:
     """The run files of the optimize jobs that Snakemake's log reports finished
     (it says so only after it recorded the job as complete)."""

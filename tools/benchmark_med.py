@@ -12,6 +12,11 @@ the wall time of the snakemake call that added it: its probes, the table,
 and snakemake's own start (about 2 s). It prints both sides in one table.
 
     python tools/benchmark_med.py [--ns 10 20 40 80 160] [--seeds 0] [--cores 2]
+        [--probe-ahead on|off|both]
+
+--probe-ahead both runs the table twice, in fresh folders, with and without
+critical_d_of_n.probe_ahead (each probe beside a guess of the next), and
+prints both times side by side.
 
 The compilation cache starts empty (as on a fresh clone), so the first
 probes of every shape include their compile.
@@ -38,8 +43,9 @@ TARGETS = {80: 15.0, 160: 60.0}  # issue #22: wall seconds on 2 cores
 TABLE_TARGET = 300.0
 
 
-def run(workdir: str, ns: list[int], seeds: list[int], cores: int) -> float:
+def run(workdir: str, ns: list[int], seeds: list[int], cores: int, ahead: bool) -> float:
     config = (f"critical_d_of_n={{enabled: true, start: 4, "
+              f"probe_ahead: {str(ahead).lower()}, "
               f"ns: {{med: [{', '.join(map(str, ns))}]}}}}")  # fmt: skip
     command = [
         SNAKEMAKE, "results/tables/critical_d_of_n.csv", "--cores", str(cores),
@@ -55,33 +61,47 @@ def run(workdir: str, ns: list[int], seeds: list[int], cores: int) -> float:
     return seconds
 
 
+def table(ns: list[int], seeds: list[int], cores: int, ahead: bool):
+    """Each m's seconds, and the rows of the table, run in a fresh folder."""
+    with tempfile.TemporaryDirectory(prefix="benchmark-med-") as workdir:
+        seconds = {}
+        for i, m in enumerate(ns):
+            seconds[m] = run(workdir, ns[: i + 1], seeds, cores, ahead)
+            print(f"probe_ahead {ahead}: m = {m}: {seconds[m]:.1f} s", file=sys.stderr)
+        path = os.path.join(workdir, "results", "tables", "critical_d_of_n.csv")
+        with open(path) as f:
+            return seconds, {int(row["n"]): row for row in csv.DictReader(f)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ns", type=int, nargs="+", default=[10, 20, 40, 80, 160])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--probe-ahead", choices=["on", "off", "both"], default="on")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="benchmark-med-") as workdir:
-        seconds = {}
-        for i, m in enumerate(args.ns):
-            seconds[m] = run(workdir, args.ns[: i + 1], args.seeds, args.cores)
-            print(f"m = {m}: {seconds[m]:.1f} s", file=sys.stderr)
-        table = os.path.join(workdir, "results", "tables", "critical_d_of_n.csv")
-        with open(table) as f:
-            found = {int(row["n"]): row for row in csv.DictReader(f)}
+    modes = {"on": [True], "off": [False], "both": [True, False]}[args.probe_ahead]
+    runs = {ahead: table(args.ns, args.seeds, args.cores, ahead) for ahead in modes}
+    found = runs[modes[0]][1]
+    timeless = lambda rows: {m: {**row, "seconds": None} for m, row in rows.items()}  # noqa: E731
+    if any(timeless(r[1]) != timeless(found) for r in runs.values()):
+        sys.exit("the tables differ with and without probe_ahead")
+    heads = {True: "s ahead", False: "s one by one"}
     print(f"MED's table through snakemake, seeds {args.seeds}, {args.cores} cores\n")
-    print(f"{'m':>5} {'d here':>7} {'per seed':>18} {'s here':>8} {'target':>7}"
-          f" {'MED d':>6} {'MED s':>7}")  # fmt: skip
+    print(f"{'m':>5} {'d here':>7} {'per seed':>18} "
+          + " ".join(f"{heads[a]:>12}" for a in modes)
+          + f" {'target':>7} {'MED d':>6} {'MED s':>7}")  # fmt: skip
     for m in args.ns:
         row, (med_d, med_s) = found[m], MED.get(m, (None, None))
         target = f"{TARGETS[m]:.0f}" if m in TARGETS else ""
+        times = " ".join(f"{runs[a][0][m]:>12.1f}" for a in modes)
         print(
             f"{m:>5} {row['smallest_d']:>7} {row['per_seed_smallest_d']:>18} "
-            f"{seconds[m]:>8.1f} {target:>7} {med_d or '':>6} {med_s or '':>7}"
+            f"{times} {target:>7} {med_d or '':>6} {med_s or '':>7}"
         )
-    total = sum(seconds.values())
+    totals = ", ".join(f"{sum(runs[a][0].values()):.1f} s {heads[a][2:]}" for a in modes)
     print(
-        f"\nwhole table: {total:.1f} s here (target {TABLE_TARGET:.0f} s); "
+        f"\nwhole table: {totals} here (target {TABLE_TARGET:.0f} s); "
         f"MED's: {sum(MED[m][1] for m in args.ns if m in MED):.1f} s"
     )
 
