@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from free_embedding.config import read_yaml
+from free_embedding.schema import read_yaml
 
 SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
 SCHEMA = read_yaml(SCHEMA_PATH)

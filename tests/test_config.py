@@ -9,19 +9,16 @@ import pytest
 from conftest import ROOT
 from free_embedding.config import (
     ConfigError,
-    complete,
     d_of_n_strategy,
     d_strategy,
-    from_command_line,
     load,
-    merge,
     n_strategy,
-    read_yaml,
 )
 from free_embedding.limit_data import PATTERNS, DatasetSpec
 from free_embedding.loss_facts import LOSS_FACTS
 from free_embedding.losses import LOSSES
 from free_embedding.protocol import CHOICES, FIELDS, Protocol
+from free_embedding.schema import complete, from_command_line, merge, read_yaml
 from free_embedding.search import STRATEGIES, Bisect, Gallop, Grid, d_of_n_ns, searched
 from free_embedding.witness_settings import (
     CONSTRUCTIONS,
@@ -90,7 +87,9 @@ def test_the_config_chooses_each_searchs_strategy():
     config = load({"dims": [5], "search": {"strategy": "grid", "grid": {5: [6]}}},
                   SCHEMA_PATH, None, VOCAB)  # fmt: skip
     assert n_strategy(config, 2, 5) == Grid((6,))
-    assert d_of_n_strategy(config) == Bisect(start=1, window=40, ahead=True)  # MED's window
+    assert d_of_n_strategy(config) == Bisect(
+        start=1, window=40, ahead=True
+    )  # MED's window
     config = load({"critical_d_of_n": {"start": 4, "window": 8}}, SCHEMA_PATH, None,
                   VOCAB)  # fmt: skip
     assert d_of_n_strategy(config) == Bisect(start=4, window=8, ahead=True)

@@ -239,8 +239,8 @@ def test_a_gpu_embedder_never_shares_a_cluster_job(tmp_path, monkeypatch):
 
 
 def test_a_backend_that_runs_on_a_cpu_only_is_refused_a_gpu():
-    from free_embedding.config import complete
     from free_embedding.embedder_settings import errors
+    from free_embedding.schema import complete
     from helpers import SCHEMA
 
     config = complete({"embedders": {"wl": {"backend": "wordllama",

@@ -171,7 +171,9 @@ def test_med_runs_in_the_engine_as_in_the_per_step_loop(d, n, reason):
     np.testing.assert_allclose(fused.curve_margins, reference.curve_margins, atol=1e-6)
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # numpy on NaN scores
+@pytest.mark.filterwarnings(
+    "ignore:invalid value:RuntimeWarning"
+)  # numpy on NaN scores
 def test_a_hinge_run_whose_parameters_overflow_diverges_in_both_loops():
     """MED's step leaves its loss out, so a run diverges when its parameters
     stop being finite: a learning rate near float32's largest overflows

@@ -278,7 +278,9 @@ def test_probing_ahead_changes_no_probe_and_no_answer(start, window):
         done, order = scan(alone, smallest)
         sped, ran = rounds(ahead, smallest)
         assert sped == done, smallest
-        assert all(len(r) <= 2 and start <= min(r) <= max(r) < start + window for r in ran)
+        assert all(
+            len(r) <= 2 and start <= min(r) <= max(r) < start + window for r in ran
+        )
         assert [r[0] for r in ran] == [d for d in order if d in {r[0] for r in ran}]
         assert len(ran) <= len(order)
 

@@ -343,7 +343,9 @@ def test_probing_ahead_changes_no_answer_so_turning_it_off_reruns_nothing(d_of_n
     for path in (d_of_n_run / "results/search").glob("protocol~*/k~2/n~*/*.json"):
         summary = json.loads(path.read_text())
         read = set(summary["probed"]) | set(summary["seed_probed"])
-        assert {int(run.split("/d~")[1].split("/")[0]) for run in summary["runs"]} == read
+        assert {
+            int(run.split("/d~")[1].split("/")[0]) for run in summary["runs"]
+        } == read
 
 
 def finished_runs(log: str) -> set[str]:

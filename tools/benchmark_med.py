@@ -43,7 +43,9 @@ TARGETS = {80: 15.0, 160: 60.0}  # issue #22: wall seconds on 2 cores
 TABLE_TARGET = 300.0
 
 
-def run(workdir: str, ns: list[int], seeds: list[int], cores: int, ahead: bool) -> float:
+def run(
+    workdir: str, ns: list[int], seeds: list[int], cores: int, ahead: bool
+) -> float:
     config = (f"critical_d_of_n={{enabled: true, start: 4, "
               f"probe_ahead: {str(ahead).lower()}, "
               f"ns: {{med: [{', '.join(map(str, ns))}]}}}}")  # fmt: skip
@@ -99,7 +101,9 @@ def main() -> None:
             f"{m:>5} {row['smallest_d']:>7} {row['per_seed_smallest_d']:>18} "
             f"{times} {target:>7} {med_d or '':>6} {med_s or '':>7}"
         )
-    totals = ", ".join(f"{sum(runs[a][0].values()):.1f} s {heads[a][2:]}" for a in modes)
+    totals = ", ".join(
+        f"{sum(runs[a][0].values()):.1f} s {heads[a][2:]}" for a in modes
+    )
     print(
         f"\nwhole table: {totals} here (target {TABLE_TARGET:.0f} s); "
         f"MED's: {sum(MED[m][1] for m in args.ns if m in MED):.1f} s"

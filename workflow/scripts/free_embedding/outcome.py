@@ -57,12 +57,13 @@ class SeedOutcome:
     (published meaning), ``last_loss`` the loss of the last step taken,
     ``best_loss`` the lowest a step had (None, i.e. infinite, where no step
     computes its loss: a hinge whose patience watches its violations,
-    model.loss_every_step). ``final_margin`` is the global margin of the parameters the seed stopped
-    with: the lowest relevant score minus the highest irrelevant score, over
-    all queries. ``final_violations`` counts their (query, relevant,
-    irrelevant) triples short of the protocol's margin, ``min_violations``
-    the fewest at any step (MED's count; None where the protocol counts
-    none). ``temperature`` is the learned one, if any.
+    model.loss_every_step). ``final_margin`` is the global margin of the
+    parameters the seed stopped with: the lowest relevant score minus the
+    highest irrelevant score, over all queries. ``final_violations`` counts
+    their (query, relevant, irrelevant) triples short of the protocol's
+    margin, ``min_violations`` the fewest at any step (MED's count; None
+    where the protocol counts none). ``temperature`` is the learned one, if
+    any.
     """
 
     seed: int
