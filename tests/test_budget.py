@@ -11,7 +11,7 @@ from free_embedding.budget import (
     refusal,
     witness_limit,
 )
-from free_embedding.config import load
+from free_embedding.config import load, protocols
 from free_embedding.memory import (
     MB,
     optimize_job_mb,
@@ -19,25 +19,29 @@ from free_embedding.memory import (
     size,
     witness_job_mb,
 )
+from free_embedding.protocol import Protocol
+from free_embedding.qrels import protocol_queries
 from helpers import SCHEMA_PATH, VOCAB
 
-LOSSES = {"published": "infonce"}
+PUBLISHED, HINGE = Protocol(), Protocol(loss="hinge")
+MED = Protocol(loss="hinge", queries="centroid", query_sizes="1..k")  # its queries
 
 
 def errors(cap_mb, **config):
-    return config_errors(load(config, SCHEMA_PATH, None, VOCAB), LOSSES, cap_mb)
+    checked = load(config, SCHEMA_PATH, None, VOCAB)
+    return config_errors(checked, protocols(checked), cap_mb)
 
 
 def test_the_issue_grid_is_refused_by_key_and_size():
     """dims [3], grid {3: [100000]}: the qrels job alone would allocate 18.6 GiB."""
     assert qrels_job_mb(100_000, 2) * 2**20 > 18.6 * 2**30
     found = errors(24_000, dims=[3], datasets={}, search={"grid": {3: [100_000]}})
-    fit = largest_n(24_000, 2, 3, "infonce", 100_000)
+    fit = largest_n(24_000, 2, 3, PUBLISHED, 100_000)
     assert found == [
         f"search.grid.3: n = 100000 (k = 2, protocol published) needs 17.3 PiB; "
         f"at d = 3, n <= {fit} fits"
     ]
-    assert probe_mb(2, 3, fit, "infonce") <= 24_000 < probe_mb(2, 3, fit + 1, "infonce")
+    assert probe_mb(2, 3, fit, PUBLISHED) <= 24_000 < probe_mb(2, 3, fit + 1, PUBLISHED)
     message = refusal(found, 24_000, "the machine's memory")
     assert "one job may have 23.4 GiB here (the machine's memory)" in message
 
@@ -57,8 +61,8 @@ def test_a_search_too_big_for_even_its_smallest_n_is_refused():
 def test_a_triple_loss_fits_fewer_documents():
     """The hinge loss's (Q, R, N) terms make each n bigger: its searches stop
     earlier (the cap is per protocol)."""
-    assert largest_n(24_000, 2, 8, "hinge", 10**5) < largest_n(
-        24_000, 2, 8, "infonce", 10**5
+    assert largest_n(24_000, 2, 8, HINGE, 10**5) < largest_n(
+        24_000, 2, 8, PUBLISHED, 10**5
     )
 
 
@@ -97,18 +101,34 @@ def test_the_smallest_d_searches_are_sized_at_their_first_d():
     found = errors(24_000, dims=[4], datasets={}, critical_d_of_n=on)
     assert found == [
         "critical_d_of_n.ns[1]: n = 2000 (k = 2, protocol published) needs "
-        f"{size(probe_mb(2, 1, 2000, 'infonce') * MB)} at d = 1 "
+        f"{size(probe_mb(2, 1, 2000, PUBLISHED) * MB)} at d = 1 "
         "(critical_d_of_n.start); no d fits at n = 2000"
     ]
     assert errors(24_000, dims=[4], datasets={}, critical_d_of_n={"ns": [2000]}) == []
-    cap = probe_mb(2, 64, 640, "infonce") - 1
-    fit = largest_d_of_n(cap, 2, 640, "infonce", 1024)
-    assert 1 <= fit < 64 and probe_mb(2, fit + 1, 640, "infonce") > cap
+    cap = probe_mb(2, 64, 640, PUBLISHED) - 1
+    fit = largest_d_of_n(cap, 2, 640, PUBLISHED, 1024)
+    assert 1 <= fit < 64 and probe_mb(2, fit + 1, 640, PUBLISHED) > cap
     start = {"enabled": True, "ns": [640], "start": 64}
     found = errors(cap, dims=[4], datasets={}, critical_d_of_n=start,
                    witnesses={"ks": [1]})  # fmt: skip
     assert found == [
         "critical_d_of_n.ns[0]: n = 640 (k = 2, protocol published) needs "
-        f"{size(probe_mb(2, 64, 640, 'infonce') * MB)} at d = 64 "
+        f"{size(probe_mb(2, 64, 640, PUBLISHED) * MB)} at d = 64 "
         f"(critical_d_of_n.start); d <= {fit} fits"
     ]
+
+
+def test_meds_probes_are_sized_by_its_own_queries():
+    """MED's queries are every subset of 1 and 2 documents, n + C(n, 2): its
+    probes are sized by them, not by the C(n, 2) of the qrels file, so a cap
+    between the two sizes stops its search a d earlier."""
+    assert protocol_queries(640, 2, MED.query_sizes) == 640 + math.comb(640, 2)
+    pairs_only = Protocol(loss="hinge", queries="centroid")
+    assert (
+        probe_mb(2, 64, 640, MED)
+        == optimize_job_mb(640 + math.comb(640, 2), 640, 64, 2, "hinge")
+        > probe_mb(2, 64, 640, pairs_only)
+    )
+    cap = probe_mb(2, 64, 640, MED) - 1
+    assert largest_d_of_n(cap, 2, 640, MED, 1024) < 64
+    assert largest_d_of_n(cap, 2, 640, pairs_only, 1024) >= 64

@@ -8,6 +8,7 @@ import pytest
 from free_embedding import paper
 from free_embedding.budget import largest_n, probe_mb
 from free_embedding.config import start_n
+from free_embedding.protocol import Protocol
 from free_embedding.search import (
     STRATEGIES,
     Bisect,
@@ -121,8 +122,8 @@ def test_a_limit_above_the_boundary_changes_nothing():
 def test_a_search_with_a_small_memory_limit_is_capped_in_its_summary():
     """The workflow's Search, with the limit that 1.6 GB per job gives at
     d = 64: the summary records where memory stopped the search."""
-    fit = largest_n(1600, 2, 64, "infonce", 100_000)
-    assert 3 < fit < 1423 and probe_mb(2, 64, fit + 1, "infonce") > 1600
+    fit = largest_n(1600, 2, 64, Protocol(), 100_000)
+    assert 3 < fit < 1423 and probe_mb(2, 64, fit + 1, Protocol()) > 1600
     search = Search(protocol="published", axis="n", k=2, d=64,
                     strategy=Gallop(1423, (-1, 1)), fit_limit=fit)  # fmt: skip
     done = replay(search.plan, one_seed(lambda n: True))

@@ -185,7 +185,7 @@ def memory_cap():
 CAP_MB, CAP_SOURCE = memory_cap()
 LOSSES = {name: protocol.loss for name, protocol in PROTOCOLS.items()}
 if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its jobs
-    _too_big = budget.config_errors(config, LOSSES, CAP_MB)
+    _too_big = budget.config_errors(config, PROTOCOLS, CAP_MB)
     if _too_big:
         raise WorkflowError(budget.refusal(_too_big, CAP_MB, CAP_SOURCE))
 
@@ -194,7 +194,7 @@ def n_search(protocol, k, d):
     """The critical-n search of (protocol, k, d): the config's strategy,
     capped at max_n and at the largest n whose jobs fit in memory."""
     max_n = config["search"]["max_n"]
-    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, LOSSES[protocol], max_n)
+    fit = CAP_MB and budget.largest_n(CAP_MB, k, d, PROTOCOLS[protocol], max_n)
     return Search(
         protocol=protocol, axis="n", k=k, d=d,
         strategy=configuration.n_strategy(config, k, d), limit=max_n, fit_limit=fit,
@@ -226,7 +226,7 @@ def d_of_n_searches(protocol, ns):
             protocol=protocol, axis="d", k=c["k"], documents=n,
             strategy=configuration.d_of_n_strategy(config), limit=c["max_d"],
             fit_limit=CAP_MB and budget.largest_d_of_n(
-                CAP_MB, c["k"], n, LOSSES[protocol], c["max_d"]
+                CAP_MB, c["k"], n, PROTOCOLS[protocol], c["max_d"]
             ),
             seeds=len(config["seeds"]),
         )

@@ -22,17 +22,26 @@ from .memory import (
     size,
     witness_job_mb,
 )
+from .protocol import Protocol
+from .qrels import protocol_queries
 from .search import d_of_n_ns, searched
 
 
-def probe_mb(k: int, d: int, n: int, loss: str) -> int:
-    """The larger of a probe's two jobs: its qrels and its optimisation."""
-    return max(qrels_job_mb(n, k), optimize_job_mb(math.comb(n, k), n, d, k, loss))
+def probe_mb(k: int, d: int, n: int, protocol: Protocol) -> int:
+    """The larger of a probe's two jobs: its qrels (every k-subset) and its
+    optimisation (of the protocol's queries: with query_sizes 1..k, the
+    smaller subsets too)."""
+    queries = protocol_queries(n, k, protocol.query_sizes)
+    return max(qrels_job_mb(n, k), optimize_job_mb(queries, n, d, k, protocol.loss))
 
 
-def largest_n(cap_mb: int, k: int, d: int, loss: str, max_n: int) -> int | None:
+def largest_n(
+    cap_mb: int, k: int, d: int, protocol: Protocol, max_n: int
+) -> int | None:
     """The largest n <= max_n whose probe fits; None when not even k + 1 does."""
-    return largest_fitting(lambda n: probe_mb(k, d, n, loss) <= cap_mb, k + 1, max_n)
+    return largest_fitting(
+        lambda n: probe_mb(k, d, n, protocol) <= cap_mb, k + 1, max_n
+    )
 
 
 def largest_d(cap_mb, queries, documents, k, loss, max_d) -> int | None:
@@ -42,10 +51,12 @@ def largest_d(cap_mb, queries, documents, k, loss, max_d) -> int | None:
     )
 
 
-def largest_d_of_n(cap_mb: int, k: int, n: int, loss: str, max_d: int) -> int | None:
-    """The largest d <= max_d whose probe of every k-subset of n documents
-    (its qrels and its optimisation) fits; None when not even d = 1 does."""
-    return largest_fitting(lambda d: probe_mb(k, d, n, loss) <= cap_mb, 1, max_d)
+def largest_d_of_n(
+    cap_mb: int, k: int, n: int, protocol: Protocol, max_d: int
+) -> int | None:
+    """The largest d <= max_d whose probe of n documents (its qrels and its
+    optimisation) fits; None when not even d = 1 does."""
+    return largest_fitting(lambda d: probe_mb(k, d, n, protocol) <= cap_mb, 1, max_d)
 
 
 def witness_start(k: int, max_n: int) -> int:
@@ -62,31 +73,31 @@ def witness_limit(cap_mb: int, k: int, max_n: int) -> int | None:
     )
 
 
-def _search_errors(config, losses, cap_mb) -> list[str]:
+def _search_errors(config, protocols, cap_mb) -> list[str]:
     errors = []
     grid = {int(d): ns for d, ns in config["search"]["grid"].items()}
-    searched_losses = [
-        (name, losses[name]) for name in searched({**config, "protocols": losses})
+    searched_protocols = [
+        (name, protocols[name]) for name in searched({**config, "protocols": protocols})
     ]
-    for (i, d), k, (name, loss) in itertools.product(
-        enumerate(config["dims"]), config["ks"], searched_losses
+    for (i, d), k, (name, protocol) in itertools.product(
+        enumerate(config["dims"]), config["ks"], searched_protocols
     ):
         job = f"(k = {k}, protocol {name})"
         if d not in grid:  # a search: its smallest n must fit
-            if largest_n(cap_mb, k, d, loss, k + 1) is None:
-                need = size(probe_mb(k, d, k + 1, loss) * MB)
+            if largest_n(cap_mb, k, d, protocol, k + 1) is None:
+                need = size(probe_mb(k, d, k + 1, protocol) * MB)
                 errors.append(f"dims[{i}]: d = {d} {job}: not even n = {k + 1} "
                               f"fits ({need})")  # fmt: skip
             continue
-        fit = largest_n(cap_mb, k, d, loss, max(grid[d]))
+        fit = largest_n(cap_mb, k, d, protocol, max(grid[d]))
         fits = f"at d = {d}, n <= {fit} fits" if fit else f"no n > {k} fits"
         for n in sorted(n for n in grid[d] if n > (fit or 0)):
-            need = size(probe_mb(k, d, n, loss) * MB)
+            need = size(probe_mb(k, d, n, protocol) * MB)
             errors.append(f"search.grid.{d}: n = {n} {job} needs {need}; {fits}")
     return errors
 
 
-def _dataset_errors(config, losses, cap_mb) -> list[str]:
+def _dataset_errors(config, protocols, cap_mb) -> list[str]:
     errors = []
     for name, spec in config["datasets"].items():
         q, n, k = spec["queries"], spec["documents"], spec["k"]
@@ -97,28 +108,28 @@ def _dataset_errors(config, losses, cap_mb) -> list[str]:
                           f"{size(need * MB)}; lower them")  # fmt: skip
         if not config["critical_d"]["enabled"]:
             continue
-        for protocol, loss in losses.items():
-            if largest_d(cap_mb, q, n, k, loss, 1) is None:
-                need = optimize_job_mb(q, n, 1, k, loss)
+        for protocol, p in protocols.items():
+            if largest_d(cap_mb, q, n, k, p.loss, 1) is None:
+                need = optimize_job_mb(q, n, 1, k, p.loss)
                 errors.append(f"datasets.{name}: optimising its {q} queries x {n} "
                               f"documents (protocol {protocol}) needs "
                               f"{size(need * MB)} even at d = 1")  # fmt: skip
     return errors
 
 
-def _d_of_n_errors(config, losses, cap_mb) -> list[str]:
+def _d_of_n_errors(config, protocols, cap_mb) -> list[str]:
     """A smallest-d search whose first d cannot fit: its start, at each n."""
     c = config["critical_d_of_n"]
     if not c["enabled"]:
         return []
     errors, k, d = [], c["k"], c["start"]
-    lists = d_of_n_ns({**config, "protocols": losses})
+    lists = d_of_n_ns({**config, "protocols": protocols})
     for name, ns in lists.items():
         for i, n in enumerate(ns):
-            need = probe_mb(k, d, n, losses[name])
+            need = probe_mb(k, d, n, protocols[name])
             if need <= cap_mb:
                 continue
-            fit = largest_d_of_n(cap_mb, k, n, losses[name], d)
+            fit = largest_d_of_n(cap_mb, k, n, protocols[name], d)
             fits = f"d <= {fit} fits" if fit else f"no d fits at n = {n}"
             errors.append(f"critical_d_of_n.ns[{i}]: n = {n} (k = {k}, protocol "
                           f"{name}) needs {size(need * MB)} at d = {d} "
@@ -143,13 +154,15 @@ def _witness_errors(config, cap_mb) -> list[str]:
     return [f"witnesses.ks[{i}]: {why}" for i, why in found if why]
 
 
-def config_errors(config: dict, losses: dict[str, str], cap_mb: int) -> list[str]:
+def config_errors(
+    config: dict, protocols: dict[str, Protocol], cap_mb: int
+) -> list[str]:
     """Every job of a checked config that cannot fit in ``cap_mb``, each named
-    by its key with the size it needs. ``losses``: protocol name -> its loss."""
+    by its key with the size it needs (``protocols``: the config's, by name)."""
     return (
-        _search_errors(config, losses, cap_mb)
-        + _dataset_errors(config, losses, cap_mb)
-        + _d_of_n_errors(config, losses, cap_mb)
+        _search_errors(config, protocols, cap_mb)
+        + _dataset_errors(config, protocols, cap_mb)
+        + _d_of_n_errors(config, protocols, cap_mb)
         + _witness_errors(config, cap_mb)
     )
 
