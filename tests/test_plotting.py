@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from free_embedding import plotting
+from free_embedding import figure_style, plotting
 from free_embedding.tables import (
     critical_d_of_n_table,
     critical_d_table,
@@ -205,7 +205,7 @@ def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
     assert [line.get_label() for line in ours] == ["ours: published, k=2 (any seed)"]
     values = dict(zip(ours[0].get_xdata(), ours[0].get_ydata(), strict=True))
     assert values[10] == 6 and math.isnan(values[12]) and math.isnan(values[20])
-    assert capped_markers(fig, "v") == ({(12.0, 7.0)}, [plotting.UPPER])
+    assert capped_markers(fig, "v") == ({(12.0, 7.0)}, [figure_style.UPPER])
     assert capped_markers(fig, "^") == ({(20.0, 14.0)}, [CAPPED])
     labels = legend(fig.axes[0])
     published = [label for label in labels if label.startswith("published by ")]

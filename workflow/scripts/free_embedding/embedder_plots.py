@@ -3,12 +3,10 @@ with BM25 and the free-embedding critical d of the same dataset marked."""
 
 from __future__ import annotations
 
-import matplotlib
+import pandas as pd
+from matplotlib.ticker import NullLocator, ScalarFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import NullLocator, ScalarFormatter  # noqa: E402
+from .figure_style import plt, save
 
 PANELS = ("recall_at_2", "recall_at_10", "recall_at_100")
 # where every document is within the top 100, recall@100 is 1: recall@20 instead
@@ -69,9 +67,7 @@ def embedders(embedders, paths, dpi=150, critical_d=None) -> plt.Figure:
     fig.tight_layout()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                ncol=min(4, len(labels)), fontsize=8)  # fmt: skip
-    for path in paths:
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+    save(fig, paths, dpi)
     return fig
 
 
