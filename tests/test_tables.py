@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from free_embedding.config import start_n
+from free_embedding.d_tables import critical_d_of_n_table, critical_d_table
 from free_embedding.fit import (
     EXTRAPOLATE_D,
     cubic_fit,
@@ -16,12 +17,7 @@ from free_embedding.paper import CUBIC as PAPER_CUBIC
 from free_embedding.paper import REPORTED as PAPER_REPORTED
 from free_embedding.search import Bisect, Gallop, Search, replay, warm_chain
 from free_embedding.seeds import per_seed_values
-from free_embedding.tables import (
-    critical_d_of_n_table,
-    critical_d_table,
-    critical_n_table,
-    runs_table,
-)
+from free_embedding.tables import critical_n_table, runs_table
 from helpers import d_of_n_search
 from helpers import run_document as doc
 
