@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, SCRIPTS
 from free_embedding.schema import read_yaml
 
 SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
@@ -218,3 +218,16 @@ def d_of_n_search(n, thresholds, tested, window, after=None, limit=1024,
                "capped_by_memory": memory,
                "after": None if after is None else {"n": after}}  # fmt: skip
     return summary, docs
+
+
+def library_submodules(text: str) -> set[str]:
+    """The library's modules imported by name from a package of it
+    (``from free_embedding.embedders import files as embedding_files``)."""
+    found = set()
+    for package, names in re.findall(r"^from (free_embedding[\w.]*) import ([\w, ]+)",
+                                     text, re.M):  # fmt: skip
+        for name in (n.split(" as ")[0].strip() for n in names.split(",")):
+            module = f"{package}.{name}"
+            if os.path.exists(os.path.join(SCRIPTS, *module.split(".")) + ".py"):
+                found.add(module)
+    return found

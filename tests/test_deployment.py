@@ -239,7 +239,7 @@ def test_a_gpu_embedder_never_shares_a_cluster_job(tmp_path, monkeypatch):
 
 
 def test_a_backend_that_runs_on_a_cpu_only_is_refused_a_gpu():
-    from free_embedding.embedder_settings import errors
+    from free_embedding.embedders.settings import errors
     from free_embedding.schema import complete
     from helpers import SCHEMA
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from free_embedding import embedders
+from free_embedding.embedders import backends as embedders
 from free_embedding.ir_metrics import METRICS
 from helpers import TINY, finished_run, planned_jobs, snakemake
 

@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from free_embedding import (
-    embedder_settings,
-    embedders,
-    embedding_files,
-    ir_metrics,
-    quantize,
-)
+from free_embedding import ir_metrics
 from free_embedding.config import ConfigError, load
-from free_embedding.embedder_settings import errors, runnable
+from free_embedding.embedders import backends as embedders
+from free_embedding.embedders import files as embedding_files
+from free_embedding.embedders import quantize
+from free_embedding.embedders import settings as embedder_settings
+from free_embedding.embedders.settings import errors, runnable
 from helpers import SCHEMA, SCHEMA_PATH, VOCAB
 
 
@@ -122,7 +120,7 @@ def test_wordllama_loads_offline_and_truncates_as_its_own_loader_does(monkeypatc
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from wordllama.inference import WordLlamaInference
 
-    from free_embedding.encoders import load
+    from free_embedding.embedders.encoders import load
 
     encoder = load("w", "wordllama", None)
     texts = ["Who likes apples?", "Jon likes apples, trains and Rome."]
@@ -136,7 +134,7 @@ def test_wordllama_loads_offline_and_truncates_as_its_own_loader_does(monkeypatc
 
 @needs_bundled
 def test_the_static_model_gives_unit_vectors_of_its_dimension():
-    from free_embedding.encoders import encode, load
+    from free_embedding.embedders.encoders import encode, load
 
     vectors = encode(load("s", "static-model", None), ["a", "b c"] * 3, "test")
     assert vectors.shape == (6, 64) and vectors.dtype == np.float32

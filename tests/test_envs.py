@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from helpers import normal, scripts_by_env
+from helpers import library_submodules, normal, scripts_by_env
 
 ENVS = os.path.join(ROOT, "envs")
 SCRIPTS = os.path.join(ROOT, "workflow", "scripts")
@@ -48,9 +48,8 @@ def imported_modules(script: str) -> set[str]:
     text = open(os.path.join(SCRIPTS, script)).read()
     plain = re.findall(r"^import ([\w.]+)", text, re.M)
     source = re.findall(r"^from ([\w.]+) import", text, re.M)
-    names = re.findall(r"^from free_embedding import (\w+)", text, re.M)
     modules = {m for m in plain + source if m != "__future__"}
-    return modules | {f"free_embedding.{m}" for m in names}
+    return modules | library_submodules(text)
 
 
 def test_every_env_is_used_by_some_rule():

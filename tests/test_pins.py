@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from helpers import LOCK, normal, read_pins, scripts_by_env
+from helpers import LOCK, library_submodules, normal, read_pins, scripts_by_env
 
 PIN = re.compile(r"""["']?([A-Za-z0-9_.\-]+)(?:\[[a-z0-9,]+\])?==([A-Za-z0-9_.+\-]+)""")
 DOCKERFILES = sorted(glob.glob(os.path.join(ROOT, "containers", "*", "Dockerfile")))
@@ -81,9 +81,7 @@ def library_modules(paths: list[str]) -> set[str]:
     for path in paths:
         text = open(path).read()
         modules |= set(re.findall(r"^from (free_embedding[\w.]*) import", text, re.M))
-        for names in re.findall(r"^from free_embedding import ([\w, ]+)", text, re.M):
-            names = [name.split(" as ")[0].strip() for name in names.split(",")]
-            modules |= {f"free_embedding.{name}" for name in names}
+        modules |= library_submodules(text)
     return modules
 
 

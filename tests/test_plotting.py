@@ -9,13 +9,12 @@ import pytest
 
 from conftest import ROOT
 from free_embedding import figure_style, plotting
-from free_embedding.tables import (
+from free_embedding.d_tables import (
     critical_d_of_n_table,
     critical_d_table,
-    critical_n_table,
     dimension_runs_table,
-    runs_table,
 )
+from free_embedding.tables import critical_n_table, runs_table
 from helpers import d_of_n_search
 from helpers import run_document as doc
 

@@ -15,8 +15,9 @@ from snakemake.exceptions import IncompleteCheckpointException, WorkflowError
 from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
-from free_embedding import budget, embedder_settings, paths
-from free_embedding.embedders import BACKENDS
+from free_embedding import budget, paths
+from free_embedding.embedders import settings as embedder_settings
+from free_embedding.embedders.backends import BACKENDS
 from free_embedding.limit_data import DatasetSpec
 from free_embedding.memory import (
     MB,

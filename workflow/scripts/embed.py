@@ -16,10 +16,10 @@ import platform
 import sys
 import time
 
-from free_embedding import embedding_files
 from free_embedding.beir import read_jsonl
-from free_embedding.embedders import BACKENDS
-from free_embedding.encoders import EncoderError, encode, load
+from free_embedding.embedders import files as embedding_files
+from free_embedding.embedders.backends import BACKENDS
+from free_embedding.embedders.encoders import EncoderError, encode, load
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -16,9 +16,11 @@ import argparse
 import sys
 import time
 
-from free_embedding import embedding_files, ir_metrics, quantize
+from free_embedding import ir_metrics
 from free_embedding.beir import read_jsonl
-from free_embedding.embedders import PRECISIONS
+from free_embedding.embedders import files as embedding_files
+from free_embedding.embedders import quantize
+from free_embedding.embedders.backends import PRECISIONS
 from free_embedding.files import write_json_atomic
 
 

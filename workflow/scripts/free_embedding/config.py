@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 
-from . import embedder_settings, paper
+from . import paper
+from .embedders import settings as embedder_settings
 from .limit_data import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from .protocol import Protocol, ProtocolError, resolve
 from .schema import ConfigError, complete, from_command_line, merge, read_yaml

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .embedders import PRECISIONS as EMBEDDING_PRECISIONS
+from .embedders.backends import PRECISIONS as EMBEDDING_PRECISIONS
 from .witness_settings import CONSTRUCTIONS, PRECISIONS
 
 # A protocol's or a dataset's name: one path segment (the schema's

@@ -1,7 +1,7 @@
 """The workflow's figures (matplotlib, no display needed), by name in
 ``FIGURES``: here those of one search direction (accuracy and critical n
 against n and d, the extrapolation); limit_plots.py's put the limits side by
-side, embedder_plots.py's the embedding models; figure_style.py holds what
+side, embedders/plots.py's the embedding models; figure_style.py holds what
 they share.
 
 Each figure function saves its figure to every path given and returns it,
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .embedder_plots import embedders
+from .embedders.plots import embedders
 from .figure_style import (
     CAPPED,
     MARKERS,

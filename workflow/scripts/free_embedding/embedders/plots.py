@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.ticker import NullLocator, ScalarFormatter
 
-from .figure_style import plt, save
+from ..figure_style import plt, save
 
 PANELS = ("recall_at_2", "recall_at_10", "recall_at_100")
 # where every document is within the top 100, recall@100 is 1: recall@20 instead

@@ -9,7 +9,7 @@ an error. No model library is imported.
 
 from __future__ import annotations
 
-from .embedders import (
+from .backends import (
     BACKENDS,
     model_dimension,
     model_folder,

@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 
-from .files import atomic_write
+from ..files import atomic_write
 
 ARRAYS = ("documents", "queries", "document_ids", "query_ids")
 

@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 
-from . import paths
-from .embedders import PRECISIONS
-from .ir_metrics import METRICS
-from .results import ResultError
+from .. import paths
+from ..ir_metrics import METRICS
+from ..results import ResultError
+from .backends import PRECISIONS
 
 COLUMNS = ("dataset", "pattern", "documents", "queries", "embedder", "backend",
            "model", "dim", "precision", *METRICS,

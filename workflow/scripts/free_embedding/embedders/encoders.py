@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedders import BACKENDS, model_folder
+from .backends import BACKENDS, model_folder
 
 Encoder = Callable[[list[str]], np.ndarray]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .embedders import PRECISIONS
+from .backends import PRECISIONS
 
 # queries scored at once: bounds the (queries x documents) blocks in memory
 QUERY_BLOCK = 256
