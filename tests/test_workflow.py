@@ -186,8 +186,8 @@ def test_each_seeds_smallest_d_is_bracketed_past_the_window(tmp_path):
     past the window to d = 5, where it solves; nothing else is run."""
     config = {**TINY, "dims": [3], "search": {"grid": {3: [5]}},
               "critical_d_of_n": {"enabled": True, "ns": [8], "window": 4,
-                                  "max_d": 8}}  # fmt: skip
-    snakemake(tmp_path, config=config)
+                                  "max_d": 8, "probe_ahead": False}}  # fmt: skip
+    snakemake(tmp_path, config=config)  # one probe at a time: no guess runs
     [path] = (tmp_path / "results/search/protocol~published/k~2/n~8").glob("*.json")
     assert path.name == "start~1_window~4_maxd~8_seeds~bracketed.json"
     summary = json.loads(path.read_text())
@@ -308,20 +308,22 @@ def planned_outputs(workdir, folder):
 def test_a_protocols_settings_rerun_only_its_smallest_d_searches(d_of_n_run):
     fast = {"protocols": {"fast": {"learning_rate": 0.02}}}
     dry = planned_jobs(d_of_n_run, fast)
-    # fast's n-search and its two smallest-d searches, each from its first probe
-    assert dry["search"] == 3 and dry["optimize"] == 2
+    # fast's n-search and its two smallest-d searches, from their first probes:
+    # the n-search's one; n = 5's and its guess (probe_ahead); n = 6 waits for 5
+    assert dry["search"] == 3 and dry["optimize"] == 3
     assert set(dry) == {"optimize", "search", "aggregate", *N_FIGURES, *D_OF_N_JOBS}
     planned = planned_outputs(d_of_n_run, "runs") + planned_outputs(
         d_of_n_run, "search"
     )
-    assert len(planned) == 5 and all("protocol~fast/" in path for path in planned)
+    assert len(planned) == 6 and all("protocol~fast/" in path for path in planned)
 
 
 def test_an_appended_n_runs_only_its_own_search(d_of_n_run):
     more = {"critical_d_of_n": {"ns": [5, 6, 7]}}
-    # the protocols figure draws the smallest-d table too: it is redrawn
+    # each protocol's n = 7: its first probe and that probe's guess; the
+    # protocols figure draws the smallest-d table too: it is redrawn
     assert planned_jobs(d_of_n_run, more) == {
-        "qrels": 1, "optimize": 2, "search": 2, **D_OF_N_JOBS,
+        "qrels": 1, "optimize": 4, "search": 2, **D_OF_N_JOBS,
         "figure_protocols_vs_d": 1,
     }  # fmt: skip
     assert all("/n~7/" in path for path in planned_outputs(d_of_n_run, "search"))
