@@ -281,7 +281,7 @@ def test_a_first_guess_far_past_what_fits_starts_at_the_largest_n_that_does(tmp_
     assert "search.start: auto's first guess exceeds search.max_n" in said
     config = {**huge, "dims": [280]}
     out = snakemake(tmp_path, "-n", "--resources", "mem_mb=4000", config=config).stdout
-    fit = largest_n(4000, 2, 280, "infonce", 100_000)
+    fit = largest_n(4000, 2, 280, Protocol(), 100_000)  # the published one
     assert re.findall(r"output: results/runs/\S+/n~(\d+)\.json", out) == [str(fit)]
     assert "start~86417_" in out  # the setting, as the summary names it
     declared = [int(mb) for mb in re.findall(r"mem_mb=(\d+)", out)]
