@@ -14,11 +14,10 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, SCRIPTS
 from helpers import library_submodules, normal, scripts_by_env
 
 ENVS = os.path.join(ROOT, "envs")
-SCRIPTS = os.path.join(ROOT, "workflow", "scripts")
 
 GATE = """
 import importlib.abc, importlib.metadata, re, sys
