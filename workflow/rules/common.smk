@@ -184,7 +184,6 @@ def memory_cap():
 
 
 CAP_MB, CAP_SOURCE = memory_cap()
-LOSSES = {name: protocol.loss for name, protocol in PROTOCOLS.items()}
 if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its jobs
     _too_big = budget.config_errors(config, PROTOCOLS, CAP_MB)
     if _too_big:
@@ -207,7 +206,7 @@ def d_search(protocol, dataset):
     """The critical-d search of (protocol, dataset), capped likewise."""
     c, spec = config["critical_d"], dataset_spec(dataset)
     fit = CAP_MB and budget.largest_d(
-        CAP_MB, spec["queries"], spec["documents"], spec["k"], LOSSES[protocol],
+        CAP_MB, spec["queries"], spec["documents"], spec["k"], PROTOCOLS[protocol].loss,
         c["max_d"],
     )  # fmt: skip
     return Search(
@@ -454,8 +453,7 @@ def job_mem_mb(wildcards):
         if kind == "k"
         else dataset_spec(value)["queries"]
     )
-    loss = LOSSES[wildcards.protocol]
-    return optimize_job_mb(queries, n, int(wildcards.d), k, loss)
+    return optimize_job_mb(queries, n, int(wildcards.d), k, protocol.loss)
 
 
 def qrels_mem_mb(wildcards):
