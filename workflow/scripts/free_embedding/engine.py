@@ -33,6 +33,7 @@ from .model import (
     evaluate,
     finite,
     loss_every_step,
+    loss_reported,
     make_loss_value,
     make_step,
 )
@@ -186,19 +187,13 @@ class Engine:
 
         def left_out_loss(st: SeedState, count, bad_steps, eval_at):
             """For a step that left its loss out (loss_every_step): the loss
-            of the parameters it started from where it is reported (at an
-            evaluation, or a stop this step may make), NaN elsewhere; and
-            whether the run diverged: those parameters, or that loss, not
-            finite. So no run stops solved with an infinite loss."""
-            held = finite(st.params)
-            reported = (st.step == eval_at) | ~held
-            if p.early_stopping:
-                reported |= bad_steps >= p.patience
-            if p.success == "separation" and p.stop_at_success:
-                reported |= count == 0
+            of the parameters it started from where it is reported
+            (loss_reported), NaN elsewhere; and whether the run diverged."""
+            broken = ~finite(st.params)
+            reported = loss_reported(p, st.step == eval_at, broken, bad_steps, count)
             loss = lax.cond(reported, lambda: loss_value(st.params, relevance),
                             lambda: jnp.float32(np.nan))  # fmt: skip
-            return loss, ~held | (reported & ~jnp.isfinite(loss))
+            return loss, broken | (reported & ~jnp.isfinite(loss))
 
         def take_step(st: SeedState, eval_at) -> SeedState:
             params, opt_state, loss, count = step(st.params, st.opt_state, relevance)

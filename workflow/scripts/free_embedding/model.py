@@ -52,19 +52,31 @@ def loss_every_step(p: Protocol) -> bool:
     """Whether each step computes its loss's value. The hinge's gradient is
     written out without it (losses.hinge_and_violations), and summing its
     (Q, R, N) terms is a third of a step at MED's m = 160, d = 15 (7.6 ->
-    5.1 ms on this project's CPU, docs/benchmarks.md): unless its patience
-    watches the loss, the engine computes that value only at the steps it
-    reports (``make_loss_value``), and a run diverges when its parameters
-    stop being finite (``finite``) instead of when its loss does. Every
-    other loss's gradient comes with its value."""
+    5.2 ms on this project's CPU, docs/benchmarks.md): unless its patience
+    watches the loss, the engine computes that value only at the steps that
+    report it (``loss_reported``, ``make_loss_value``). Every other loss's
+    gradient comes with its value."""
     return p.loss != "hinge" or (p.early_stopping and p.patience_metric == "loss")
 
 
+def loss_reported(p: Protocol, evaluated, broken, bad_steps, count):
+    """Whether a step that leaves its loss out (``loss_every_step``) reports
+    it: at an evaluation (``evaluated``), where the parameters it started
+    from are not finite (``broken``), or where it may stop (its patience
+    out, or no violation left). Such a run diverges where its parameters,
+    or a reported loss, are not finite, so none stops solved with an
+    infinite loss. Works on numbers (the per-step loop) and on traced JAX
+    values (the engine)."""
+    reported = evaluated | broken
+    if p.early_stopping:
+        reported = reported | (bad_steps >= p.patience)
+    if p.success == "separation" and p.stop_at_success:
+        reported = reported | (count == 0)
+    return reported
+
+
 def finite(params: Params) -> jax.Array:
-    """Whether every parameter is finite: a hinge run's divergence test. Its
-    loss is a sum of inner products of the documents; Adam moves each
-    coordinate by about the learning rate a step, so the products of finite
-    parameters overflow only at absurd learning rates."""
+    """Whether every parameter is finite."""
     leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)]
     return functools.reduce(jnp.logical_and, leaves)
 

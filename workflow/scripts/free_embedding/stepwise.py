@@ -25,6 +25,7 @@ from .model import (
     counts_violations,
     finite,
     loss_every_step,
+    loss_reported,
     make_loss_value,
     make_step,
     query_vectors,
@@ -144,12 +145,10 @@ def run_stepwise(
         bad_steps = 0 if improved else bad_steps + 1
         diverged = not np.isfinite(last_loss)
         if not every_step:  # the engine's test: its loss only where reported
-            reported = (
-                i % p.eval_every == 0 or i == p.max_steps - 1 or not held
-                or (p.early_stopping and bad_steps >= p.patience)
-                or (p.success == "separation" and p.stop_at_success and int(count) == 0)
-            )  # fmt: skip
-            diverged = not held or (reported and diverged)
+            evaluated = i % p.eval_every == 0 or i == p.max_steps - 1
+            broken = not bool(held)
+            reported = loss_reported(p, evaluated, broken, bad_steps, count)
+            diverged = broken or (reported and diverged)
         if diverged:
             reason = Stop.DIVERGED.reason
             break
