@@ -10,7 +10,7 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
-from free_embedding import config as configuration  # noqa: E402
+from embedding_limits.config import load as configuration  # noqa: E402
 
 # The config: config.yaml here (or the file given with --configfile instead),
 # Snakemake's --config on top (its strings read as YAML where the schema wants

@@ -1,4 +1,5 @@
-"""Shared test set-up: the library lives in workflow/scripts (see STYLE.md)."""
+"""Shared test set-up: the library lives in workflow/scripts/embedding_limits
+(docs/architecture.md)."""
 
 import importlib.util
 import os

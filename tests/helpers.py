@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SCRIPTS
-from free_embedding.schema import read_yaml
+from embedding_limits.config.schema import read_yaml
 
 SCHEMA_PATH = os.path.join(ROOT, "workflow", "schemas", "config.schema.yaml")
 SCHEMA = read_yaml(SCHEMA_PATH)
@@ -222,9 +222,9 @@ def d_of_n_search(n, thresholds, tested, window, after=None, limit=1024,
 
 def library_submodules(text: str) -> set[str]:
     """The library's modules imported by name from a package of it
-    (``from free_embedding.embedders import files as embedding_files``)."""
+    (``from embedding_limits.embedders import vectors``)."""
     found = set()
-    for package, names in re.findall(r"^from (free_embedding[\w.]*) import ([\w, ]+)",
+    for package, names in re.findall(r"^from (embedding_limits[\w.]*) import ([\w, ]+)",
                                      text, re.M):  # fmt: skip
         for name in (n.split(" as ")[0].strip() for n in names.split(",")):
             module = f"{package}.{name}"

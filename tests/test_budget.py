@@ -2,7 +2,10 @@
 
 import math
 
-from free_embedding.budget import (
+from embedding_limits.config.load import load, protocols
+from embedding_limits.config.protocol import Protocol
+from embedding_limits.data.qrels import protocol_queries
+from embedding_limits.memory.budget import (
     config_errors,
     largest_d,
     largest_d_of_n,
@@ -11,16 +14,13 @@ from free_embedding.budget import (
     refusal,
     witness_limit,
 )
-from free_embedding.config import load, protocols
-from free_embedding.memory import (
+from embedding_limits.memory.sizes import (
     MB,
     optimize_job_mb,
     qrels_job_mb,
     size,
     witness_job_mb,
 )
-from free_embedding.protocol import Protocol
-from free_embedding.qrels import protocol_queries
 from helpers import SCHEMA_PATH, VOCAB
 
 PUBLISHED, HINGE = Protocol(), Protocol(loss="hinge")

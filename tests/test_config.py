@@ -7,24 +7,31 @@ import re
 import pytest
 
 from conftest import ROOT
-from free_embedding.config import (
+from embedding_limits.config.load import (
     ConfigError,
     d_of_n_strategy,
     d_strategy,
     load,
     n_strategy,
 )
-from free_embedding.limit_data import PATTERNS, DatasetSpec
-from free_embedding.loss_facts import LOSS_FACTS
-from free_embedding.losses import LOSSES
-from free_embedding.protocol import CHOICES, FIELDS, Protocol
-from free_embedding.schema import complete, from_command_line, merge, read_yaml
-from free_embedding.search import STRATEGIES, Bisect, Gallop, Grid, d_of_n_ns, searched
-from free_embedding.witness_settings import (
+from embedding_limits.config.loss_facts import LOSS_FACTS
+from embedding_limits.config.protocol import CHOICES, FIELDS, Protocol
+from embedding_limits.config.schema import complete, from_command_line, merge, read_yaml
+from embedding_limits.config.witness_choices import (
     CONSTRUCTIONS,
     PLACEMENT_MODES,
     PRECISIONS,
     WitnessSettings,
+)
+from embedding_limits.data.limit_text import PATTERNS, DatasetSpec
+from embedding_limits.free_embedding.losses import LOSSES
+from embedding_limits.search.searches import (
+    STRATEGIES,
+    Bisect,
+    Gallop,
+    Grid,
+    d_of_n_ns,
+    searched,
 )
 from helpers import SCHEMA, SCHEMA_PATH, VOCAB
 

@@ -19,8 +19,8 @@ from snakemake.settings.types import (
 )
 
 from conftest import ROOT
-from free_embedding.memory import dataset_job_mb, optimize_job_mb, qrels_job_mb
-from free_embedding.protocol import Protocol
+from embedding_limits.config.protocol import Protocol
+from embedding_limits.memory.sizes import dataset_job_mb, optimize_job_mb, qrels_job_mb
 
 pytestmark = pytest.mark.workflow
 IMAGES = {"cpu": "docker://example.org/cpu:1", "cuda12": "docker://example.org/gpu:1"}
@@ -239,8 +239,8 @@ def test_a_gpu_embedder_never_shares_a_cluster_job(tmp_path, monkeypatch):
 
 
 def test_a_backend_that_runs_on_a_cpu_only_is_refused_a_gpu():
-    from free_embedding.embedders.settings import errors
-    from free_embedding.schema import complete
+    from embedding_limits.config.schema import complete
+    from embedding_limits.embedders.checks import errors
     from helpers import SCHEMA
 
     config = complete({"embedders": {"wl": {"backend": "wordllama",

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from free_embedding.embedders import backends as embedders
-from free_embedding.ir_metrics import METRICS
+from embedding_limits.embedders import backends as embedders
+from embedding_limits.retrieval.metrics import METRICS
 from helpers import TINY, finished_run, planned_jobs, snakemake
 
 pytestmark = [

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from free_embedding import ir_metrics
-from free_embedding.config import ConfigError, load
-from free_embedding.embedders import backends as embedders
-from free_embedding.embedders import files as embedding_files
-from free_embedding.embedders import quantize
-from free_embedding.embedders import settings as embedder_settings
-from free_embedding.embedders.settings import errors, runnable
+from embedding_limits.config.load import ConfigError, load
+from embedding_limits.embedders import backends as embedders
+from embedding_limits.embedders import checks as embedder_checks
+from embedding_limits.embedders import quantize
+from embedding_limits.embedders import vectors as embedding_files
+from embedding_limits.embedders.checks import errors, runnable
+from embedding_limits.retrieval import metrics as ir_metrics
 from helpers import SCHEMA, SCHEMA_PATH, VOCAB
 
 
@@ -120,7 +120,7 @@ def test_wordllama_loads_offline_and_truncates_as_its_own_loader_does(monkeypatc
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from wordllama.inference import WordLlamaInference
 
-    from free_embedding.embedders.encoders import load
+    from embedding_limits.embedders.encoders import load
 
     encoder = load("w", "wordllama", None)
     texts = ["Who likes apples?", "Jon likes apples, trains and Rome."]
@@ -134,7 +134,7 @@ def test_wordllama_loads_offline_and_truncates_as_its_own_loader_does(monkeypatc
 
 @needs_bundled
 def test_the_static_model_gives_unit_vectors_of_its_dimension():
-    from free_embedding.embedders.encoders import encode, load
+    from embedding_limits.embedders.encoders import encode, load
 
     vectors = encode(load("s", "static-model", None), ["a", "b c"] * 3, "test")
     assert vectors.shape == (6, 64) and vectors.dtype == np.float32
@@ -191,7 +191,7 @@ def test_a_model_that_is_not_here_fails_naming_the_embedder(monkeypatch, tmp_pat
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     config = checked({"m": {"backend": "model2vec", "model": "org/absent"}})
     # as where model2vec is installed (make venv ST=1)
-    monkeypatch.setattr(embedder_settings, "not_installed", lambda backend: None)
+    monkeypatch.setattr(embedder_checks, "not_installed", lambda backend: None)
     keep, notes, problems = runnable(config, check_installed=True)
     assert keep == {} and notes == []
     assert problems[0].startswith("embedders.m.model: 'org/absent' is neither a folder")
@@ -213,9 +213,9 @@ def test_a_model_whose_files_hide_its_dimension_needs_dims(monkeypatch, tmp_path
     with pytest.raises(ConfigError, match=re.escape("embedders.m.dims: the model's")):
         checked({"m": entry})
     config = checked({"m": {**entry, "dims": [8]}})
-    assert embedder_settings.dims_of(config["embedders"]["m"]) == [8]
+    assert embedder_checks.dims_of(config["embedders"]["m"]) == [8]
     shipped = checked({"w": {"backend": "wordllama"}})["embedders"]["w"]
-    assert embedder_settings.dims_of(shipped) == [256]
+    assert embedder_checks.dims_of(shipped) == [256]
 
 
 def test_the_shipped_embedders_are_checked_clean():

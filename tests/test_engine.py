@@ -7,14 +7,18 @@ import jax
 import numpy as np
 import pytest
 
-from free_embedding import engine
-from free_embedding.engine import Engine, delta_threshold, evaluation_count
-from free_embedding.job import relevance_of, seed_relevance
-from free_embedding.outcome import ENDED, Stop
-from free_embedding.protocol import Protocol
-from free_embedding.qrels import combinations_qrels
-from free_embedding.settings import RunSettings
-from free_embedding.stepwise import run_stepwise
+from embedding_limits.config.protocol import Protocol
+from embedding_limits.config.run_settings import RunSettings
+from embedding_limits.data.qrels import combinations_qrels
+from embedding_limits.free_embedding import engine
+from embedding_limits.free_embedding.engine import (
+    Engine,
+    delta_threshold,
+    evaluation_count,
+)
+from embedding_limits.free_embedding.job import relevance_of, seed_relevance
+from embedding_limits.free_embedding.stepwise import run_stepwise
+from embedding_limits.store.outcome import ENDED, Stop
 
 CPU = jax.devices("cpu")[0]
 

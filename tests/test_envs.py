@@ -72,7 +72,14 @@ def test_the_env_holds_what_its_scripts_import(env):
 def test_the_gate_refuses_what_an_env_lacks():
     """Without PyYAML in the list, the library's import of yaml is refused."""
     done = subprocess.run(
-        [sys.executable, "-c", GATE, "numpy", SCRIPTS, "free_embedding.protocol"],
+        [
+            sys.executable,
+            "-c",
+            GATE,
+            "numpy",
+            SCRIPTS,
+            "embedding_limits.config.protocol",
+        ],
         capture_output=True,
         text=True,
     )

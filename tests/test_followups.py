@@ -12,16 +12,25 @@ import numpy as np
 import pytest
 import yaml
 
-from free_embedding.config import load
-from free_embedding.engine import Engine
-from free_embedding.job import relevance_of, seed_relevance
-from free_embedding.losses import LOSSES, hinge_and_violations, violations
-from free_embedding.model import Params, loss_every_step, make_loss_value, make_step
-from free_embedding.protocol import Protocol, ProtocolError, resolve
-from free_embedding.qrels import combinations_qrels, subsets_qrels
-from free_embedding.schedules import make_optimizer
-from free_embedding.settings import RunSettings
-from free_embedding.stepwise import run_stepwise
+from embedding_limits.config.load import load
+from embedding_limits.config.protocol import Protocol, ProtocolError, resolve
+from embedding_limits.config.run_settings import RunSettings
+from embedding_limits.data.qrels import combinations_qrels, subsets_qrels
+from embedding_limits.free_embedding.engine import Engine
+from embedding_limits.free_embedding.job import relevance_of, seed_relevance
+from embedding_limits.free_embedding.losses import (
+    LOSSES,
+    hinge_and_violations,
+    violations,
+)
+from embedding_limits.free_embedding.model import (
+    Params,
+    loss_every_step,
+    make_loss_value,
+    make_step,
+)
+from embedding_limits.free_embedding.schedules import make_optimizer
+from embedding_limits.free_embedding.stepwise import run_stepwise
 from helpers import ROOT, SCHEMA_PATH, VOCAB
 
 CPU = jax.devices("cpu")[0]

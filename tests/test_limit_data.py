@@ -8,12 +8,17 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from free_embedding.beir import read_jsonl, write_dataset
-from free_embedding.ir_metrics import METRICS, RECALL_CUTOFFS
-from free_embedding.limit_data import DatasetSpec, dense_size, generate, load_vocabulary
-from free_embedding.qrels import load_qrels
-from free_embedding.retrieval import bm25_metrics
-from free_embedding.search import Gallop, Search, SearchDone
+from embedding_limits.data.beir import read_jsonl, write_dataset
+from embedding_limits.data.limit_text import (
+    DatasetSpec,
+    dense_size,
+    generate,
+    load_vocabulary,
+)
+from embedding_limits.data.qrels import load_qrels
+from embedding_limits.retrieval.bm25 import bm25_metrics
+from embedding_limits.retrieval.metrics import METRICS, RECALL_CUTOFFS
+from embedding_limits.search.searches import Gallop, Search, SearchDone
 
 VOCAB = load_vocabulary(os.path.join(ROOT, "resources", "vocab"))
 

@@ -12,31 +12,37 @@ import jax.numpy as jnp
 import pytest
 
 from conftest import ROOT, SCRIPTS
-from free_embedding.budget import largest_n
-from free_embedding.devices import DeviceError, check_fits, device_limit
-from free_embedding.job import relevance_of
-from free_embedding.loss_facts import LOSS_FACTS, TERMS, LossFacts
-from free_embedding.losses import LOSSES
-from free_embedding.memory import (
+from embedding_limits.config.loss_facts import LOSS_FACTS, TERMS, LossFacts
+from embedding_limits.config.protocol import Protocol
+from embedding_limits.data.qrels import combinations_qrels
+from embedding_limits.free_embedding.devices import (
+    DeviceError,
+    check_fits,
+    device_limit,
+)
+from embedding_limits.free_embedding.job import relevance_of
+from embedding_limits.free_embedding.losses import LOSSES
+from embedding_limits.memory.budget import largest_n
+from embedding_limits.memory.limits import (
+    cgroup_limit,
+    cpu_job_limit,
+    machine_limit,
+    slurm_limit,
+)
+from embedding_limits.memory.sizes import (
     DATASET_BYTES,
     HEADROOM,
     MB,
     QRELS_BYTES,
     TRIPLE_BYTES,
     WITNESS_BYTES,
-    cgroup_limit,
-    cpu_job_limit,
     dataset_job_mb,
     largest_fitting,
-    machine_limit,
     qrels_job_mb,
     required_bytes,
     size,
-    slurm_limit,
     witness_job_mb,
 )
-from free_embedding.protocol import Protocol
-from free_embedding.qrels import combinations_qrels
 from helpers import TINY, search_summary, snakemake
 
 GIB = 2**30

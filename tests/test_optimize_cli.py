@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SCRIPTS, TOOLS, has_gpu
-from free_embedding.qrels import Qrels, save_qrels
-from free_embedding.results import load_run
+from embedding_limits.data.qrels import Qrels, save_qrels
+from embedding_limits.store.documents import load_run
 
 SCRIPT = os.path.join(SCRIPTS, "optimize.py")
 

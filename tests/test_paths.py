@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import ROOT
-from free_embedding import paths
-from free_embedding.beir import FILES
-from free_embedding.protocol import NAME
+from embedding_limits.config.protocol import NAME
+from embedding_limits.data.beir import FILES
+from embedding_limits.store import paths
 from helpers import SCHEMA
 
 EXAMPLES = {
@@ -90,7 +90,7 @@ def test_no_result_path_is_written_outside_paths_py():
     files += [os.path.join(ROOT, "Snakefile")]
     found = []
     for path in files:
-        if path.endswith(os.path.join("free_embedding", "paths.py")):
+        if path.endswith(os.path.join("store", "paths.py")):
             continue
         for number, line in enumerate(open(path), 1):
             code = line.split("#", 1)[0]

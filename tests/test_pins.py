@@ -76,11 +76,11 @@ def test_dockerfiles_pass_hadolint():
 
 
 def library_modules(paths: list[str]) -> set[str]:
-    """The free_embedding modules these files import at their top level."""
+    """The library modules these files import at their top level."""
     modules = set()
     for path in paths:
         text = open(path).read()
-        modules |= set(re.findall(r"^from (free_embedding[\w.]*) import", text, re.M))
+        modules |= set(re.findall(r"^from (embedding_limits[\w.]*) import", text, re.M))
         modules |= library_submodules(text)
     return modules
 
@@ -107,6 +107,6 @@ def test_the_snakefile_imports_no_jax():
     for what it imports: its config checks and job planning need no JAX."""
     rules = glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk"))
     modules = library_modules([os.path.join(ROOT, "Snakefile"), *rules])
-    assert {"free_embedding.config", "free_embedding.paths"} <= modules
+    assert {"embedding_limits.config.load", "embedding_limits.store.paths"} <= modules
     done = import_without_jax(modules)
     assert done.returncode == 0, done.stderr[-1500:]

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from free_embedding import figure_style, plotting
-from free_embedding.d_tables import (
+from embedding_limits.reports import figure_style, figures
+from embedding_limits.reports.critical_d import (
     critical_d_of_n_table,
     critical_d_table,
     dimension_runs_table,
 )
-from free_embedding.tables import critical_n_table, runs_table
+from embedding_limits.reports.critical_n import critical_n_table, runs_table
 from helpers import d_of_n_search
 from helpers import run_document as doc
 
@@ -64,7 +64,7 @@ def capped_markers(fig, marker="^"):
 
 def test_critical_n_vs_d_shows_a_capped_search_as_a_lower_bound(capped_at_d5):
     runs, critical = capped_at_d5
-    fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
+    fig = figures.critical_n_vs_d(runs, critical, PAPER, [])
     points, labels = capped_markers(fig)
     # at the median over seeds: seed 1 fails n = 12 (11), seed 0 solves up to
     # the cap (12, a bound), so 11.5 is a lower bound of the median too
@@ -80,8 +80,8 @@ def test_critical_n_vs_d_shows_a_capped_search_as_a_lower_bound(capped_at_d5):
 def test_protocols_and_limits_figures_mark_the_cap(capped_at_d5):
     _, critical = capped_at_d5
     for fig in (
-        plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
-        plotting.limits_vs_d(
+        figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
+        figures.limits_vs_d(
             critical, PAPER, pd.DataFrame(columns=WITNESS), FOLLOWUPS, []
         ),
     ):
@@ -105,7 +105,7 @@ def test_extrapolation_fits_measured_rows_only(tmp_path):
         docs += [doc(d, n, {0: n <= target}) for n in range(target - 1, target + 2)]
     docs += [doc(16, n, {0: True}) for n in range(10, 13)]  # capped far too low
     _, critical = tables(tmp_path, docs)
-    fig = plotting.extrapolation(critical, [])
+    fig = figures.extrapolation(critical, [])
     points, labels = capped_markers(fig)
     assert points == {(16.0, 12.0)} and labels == [CAPPED]
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
@@ -117,7 +117,7 @@ def test_extrapolation_fits_measured_rows_only(tmp_path):
 
 def test_accuracy_figures_mark_the_cap_on_their_x_axis(capped_at_d5, tmp_path):
     runs, critical = capped_at_d5
-    fig = plotting.accuracy_vs_n(runs, critical, [])
+    fig = figures.accuracy_vs_n(runs, critical, [])
     points, labels = capped_markers(fig, ">")
     assert points == {(12.0, 1.0)} and CAPPED in legend(fig.axes[0])
     dashed = [line for line in lines(fig) if line.get_linestyle() == "--"]
@@ -134,7 +134,7 @@ def test_accuracy_figures_mark_the_cap_on_their_x_axis(capped_at_d5, tmp_path):
         searches.append((summary, docs))
     table = critical_d_table(searches)
     table.to_csv(tmp_path / "critical_d.csv", index=False)
-    fig = plotting.accuracy_vs_d(
+    fig = figures.accuracy_vs_d(
         dimension_runs_table(searches), pd.read_csv(tmp_path / "critical_d.csv"), []
     )
     points, _ = capped_markers(fig, ">")
@@ -147,9 +147,9 @@ def test_seed_range_is_named_only_with_several_seeds(tmp_path):
     one = tables(tmp_path, [doc(4, n, {0: n <= 9}) for n in range(8, 11)])
     two = tables(tmp_path, [doc(4, n, {0: n <= 9, 1: n <= 8}) for n in range(8, 11)])
     for (runs, critical), named in ((one, False), (two, True)):
-        fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
+        fig = figures.critical_n_vs_d(runs, critical, PAPER, [])
         assert ("seed range" in fig.axes[0].get_title()) is named
-        fig = plotting.accuracy_vs_n(runs, critical, [])
+        fig = figures.accuracy_vs_n(runs, critical, [])
         assert ("seed range" in fig.axes[0].get_ylabel()) is named
 
 
@@ -157,10 +157,10 @@ def test_n_and_d_axes_have_integer_ticks(tmp_path):
     # n = 5..6 at one d: matplotlib's default ticks are 5.0, 5.25, 5.5, ...
     runs, critical = tables(tmp_path, [doc(4, n, {0: n <= 5}) for n in (5, 6)])
     axes = [
-        (plotting.accuracy_vs_n(runs, critical, []), "x"),
-        (plotting.critical_n_vs_d(runs, critical, PAPER, []), "x"),
-        (plotting.critical_n_vs_d(runs, critical, PAPER, []), "y"),
-        (plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, []), "x"),
+        (figures.accuracy_vs_n(runs, critical, []), "x"),
+        (figures.critical_n_vs_d(runs, critical, PAPER, []), "x"),
+        (figures.critical_n_vs_d(runs, critical, PAPER, []), "y"),
+        (figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, []), "x"),
     ]
     for fig, axis in axes:
         ax = fig.axes[0]
@@ -171,7 +171,7 @@ def test_n_and_d_axes_have_integer_ticks(tmp_path):
 
 
 def test_published_points_are_labelled_as_published_not_ours(capped_at_d5):
-    fig = plotting.protocols_vs_d(capped_at_d5[1], PAPER, FOLLOWUPS, [])
+    fig = figures.protocols_vs_d(capped_at_d5[1], PAPER, FOLLOWUPS, [])
     labels = legend(fig.axes[0])
     assert any(
         label.startswith("published by Bangachev et al. (arXiv:2605.23556)")
@@ -199,7 +199,7 @@ def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
     """n = 10: 6, bracketed; n = 12: at most 7 (6 never ruled out); n = 20:
     nothing solved up to 13, a lower bound at 14; the follow-ups in black."""
     critical = three_smallest_d(tmp_path)
-    fig = plotting.critical_d_of_n(critical, FOLLOWUPS, [])
+    fig = figures.critical_d_of_n(critical, FOLLOWUPS, [])
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
     assert [line.get_label() for line in ours] == ["ours: published, k=2 (any seed)"]
     values = dict(zip(ours[0].get_xdata(), ours[0].get_ydata(), strict=True))
@@ -223,13 +223,13 @@ def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
 
 def test_no_solved_d_is_said_in_the_axes(tmp_path):
     runs, critical = tables(tmp_path, [doc(4, n, {0: False}) for n in (5, 6)])
-    fig = plotting.critical_n_vs_d(runs, critical, PAPER, [])
+    fig = figures.critical_n_vs_d(runs, critical, PAPER, [])
     texts = [text.get_text() for text in fig.axes[0].texts]
     assert "no d solved any n tested" in texts
 
 
 def test_every_figure_is_drawn_in_figures_smk_from_its_tables():
-    """One place for figures: each of plotting.FIGURES has its rule in
+    """One place for figures: each of figures.FIGURES has its rule in
     figures.smk, whose inputs are the function's tables by name, and a
     caption; no other rule file makes a figure."""
     import glob
@@ -240,8 +240,8 @@ def test_every_figure_is_drawn_in_figures_smk_from_its_tables():
     text = open(os.path.join(rules, "figures.smk")).read()
     blocks = dict(re.findall(r"\nrule (figure_\w+):\n(.*?)(?=\n\n\nrule |\Z)", text,
                              re.S))  # fmt: skip
-    assert set(blocks) == {f"figure_{name}" for name in plotting.FIGURES}
-    for name, draw in plotting.FIGURES.items():
+    assert set(blocks) == {f"figure_{name}" for name in figures.FIGURES}
+    for name, draw in figures.FIGURES.items():
         block = blocks[f"figure_{name}"]
         inputs = re.search(r"input:\n(.*?)\n    output:", block, re.S)[1]
         tables = set(inspect.signature(draw).parameters) - {"paths", "dpi"}
@@ -263,8 +263,8 @@ def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):
     d_of_n = three_smallest_d(tmp_path)
     _, critical = capped_at_d5
     for fig in (
-        plotting.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),
-        plotting.limits_vs_d(
+        figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),
+        figures.limits_vs_d(
             critical, PAPER, pd.DataFrame(columns=WITNESS), FOLLOWUPS, [], d_of_n=d_of_n
         ),
     ):

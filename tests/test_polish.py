@@ -1,4 +1,4 @@
-"""Protocols started from an exact witness (free_embedding.polish)."""
+"""Protocols started from an exact witness (embedding_limits.witnesses.polish)."""
 
 import os
 import subprocess
@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from conftest import TOOLS
-from free_embedding.polish import polish
-from free_embedding.protocol import Protocol
+from embedding_limits.config.protocol import Protocol
+from embedding_limits.witnesses.polish import polish
 
 SCRIPT = os.path.join(TOOLS, "polish_witness.py")
 

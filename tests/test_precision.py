@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from jax import export
 
-from free_embedding.job import relevance_of
-from free_embedding.model import Params, evaluate, make_step
-from free_embedding.precision import MATMUL, describe, make_matmul
-from free_embedding.protocol import PRECISIONS, Protocol
-from free_embedding.qrels import combinations_qrels
-from free_embedding.schedules import make_optimizer
+from embedding_limits.config.protocol import PRECISIONS, Protocol
+from embedding_limits.data.qrels import combinations_qrels
+from embedding_limits.free_embedding.job import relevance_of
+from embedding_limits.free_embedding.model import Params, evaluate, make_step
+from embedding_limits.free_embedding.precision import MATMUL, describe, make_matmul
+from embedding_limits.free_embedding.schedules import make_optimizer
 
 RELEVANCE = relevance_of(combinations_qrels(6, 2).relevant, 6)
 rng = np.random.default_rng(0)

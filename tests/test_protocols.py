@@ -9,13 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from free_embedding import schedules
-from free_embedding.config import ConfigError, load
-from free_embedding.job import relevance_of
-from free_embedding.loss_facts import LOSS_FACTS
-from free_embedding.losses import LOSSES
-from free_embedding.model import Params, evaluate, make_step, query_vectors
-from free_embedding.protocol import (
+from embedding_limits.config.load import ConfigError, load
+from embedding_limits.config.loss_facts import LOSS_FACTS
+from embedding_limits.config.protocol import (
     CUSTOM,
     FIELDS,
     LOSS_SETTINGS,
@@ -26,7 +22,20 @@ from free_embedding.protocol import (
     from_options,
     resolve,
 )
-from free_embedding.schedules import adam_settings, learning_rate, make_optimizer
+from embedding_limits.free_embedding import schedules
+from embedding_limits.free_embedding.job import relevance_of
+from embedding_limits.free_embedding.losses import LOSSES
+from embedding_limits.free_embedding.model import (
+    Params,
+    evaluate,
+    make_step,
+    query_vectors,
+)
+from embedding_limits.free_embedding.schedules import (
+    adam_settings,
+    learning_rate,
+    make_optimizer,
+)
 from helpers import SCHEMA_PATH, VOCAB
 
 # three queries, four documents; query 2 has a single relevant document

@@ -23,11 +23,11 @@ import pytest
 
 from compare_published import as_published, load_published, run_published
 from conftest import ROOT
-from free_embedding import model, stepwise
-from free_embedding.engine import Engine
-from free_embedding.fingerprint import differences, fingerprint
-from free_embedding.job import seed_relevance
-from free_embedding.settings import RunSettings
+from embedding_limits.config.run_settings import RunSettings
+from embedding_limits.free_embedding import model, stepwise
+from embedding_limits.free_embedding.engine import Engine
+from embedding_limits.free_embedding.fingerprint import differences, fingerprint
+from embedding_limits.free_embedding.job import seed_relevance
 from helpers import require_locked_versions
 
 REFERENCE_PATH = os.path.join(ROOT, "tests", "data", "published_reference.json")

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from free_embedding.job import seed_relevance
-from free_embedding.qrels import (
+from embedding_limits.config.run_settings import RunSettings
+from embedding_limits.data.qrels import (
     Qrels,
     combination_at,
     combinations_qrels,
@@ -17,7 +17,7 @@ from free_embedding.qrels import (
     save_qrels,
     subsets_qrels,
 )
-from free_embedding.settings import RunSettings
+from embedding_limits.free_embedding.job import seed_relevance
 
 
 @pytest.mark.parametrize("n,k", [(7, 1), (9, 2), (30, 2), (8, 3), (7, 4)])

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import SCRIPTS
-from free_embedding.results import ResultError, load_run
+from embedding_limits.store.documents import ResultError, load_run
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,12 @@ import math
 
 import pytest
 
-from free_embedding import paper
-from free_embedding.budget import largest_n, probe_mb
-from free_embedding.config import start_n
-from free_embedding.protocol import Protocol
-from free_embedding.search import (
+from embedding_limits import paper
+from embedding_limits.config.load import start_n
+from embedding_limits.config.protocol import Protocol
+from embedding_limits.memory.budget import largest_n, probe_mb
+from embedding_limits.reports.critical_n import critical_n
+from embedding_limits.search.searches import (
     STRATEGIES,
     Bisect,
     Gallop,
@@ -22,7 +23,6 @@ from free_embedding.search import (
     replay_search,
     warm_chain,
 )
-from free_embedding.tables import critical_n
 
 
 def one_seed(oracle):

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from conftest import SCRIPTS
-from free_embedding.embedders import files as embedding_files
-from free_embedding.embedders.backends import model_dimension
+from embedding_limits.embedders import vectors as embedding_files
+from embedding_limits.embedders.backends import model_dimension
 from helpers import VOCAB, snakemake
 
 DIM = 32
@@ -205,7 +205,7 @@ def test_the_workflow_scores_both_backends(tmp_path, st_model, m2v_model):
 @pytest.mark.sentence_transformers
 def test_a_models_dimension_is_read_without_torch(st_model, m2v_model):
     code = ("import sys; sys.modules['torch'] = None; "
-            "from free_embedding.embedders.backends import model_dimension as m; "
+            "from embedding_limits.embedders.backends import model_dimension as m; "
             f"print(m('sentence-transformers', {str(st_model)!r}), "
             f"m('model2vec', {str(m2v_model)!r}))")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True,

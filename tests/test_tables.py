@@ -4,20 +4,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from free_embedding.config import start_n
-from free_embedding.d_tables import critical_d_of_n_table, critical_d_table
-from free_embedding.fit import (
+from embedding_limits.config.load import start_n
+from embedding_limits.paper import CUBIC as PAPER_CUBIC
+from embedding_limits.paper import REPORTED as PAPER_REPORTED
+from embedding_limits.reports.critical_d import critical_d_of_n_table, critical_d_table
+from embedding_limits.reports.critical_n import critical_n_table, runs_table
+from embedding_limits.reports.fit import (
     EXTRAPOLATE_D,
     cubic_fit,
     evaluate,
     extrapolation_refused,
     fit_table,
 )
-from free_embedding.paper import CUBIC as PAPER_CUBIC
-from free_embedding.paper import REPORTED as PAPER_REPORTED
-from free_embedding.search import Bisect, Gallop, Search, replay, warm_chain
-from free_embedding.seeds import per_seed_values
-from free_embedding.tables import critical_n_table, runs_table
+from embedding_limits.reports.seeds import per_seed_values
+from embedding_limits.search.searches import Bisect, Gallop, Search, replay, warm_chain
 from helpers import d_of_n_search
 from helpers import run_document as doc
 

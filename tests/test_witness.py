@@ -10,9 +10,10 @@ import jax
 import numpy as np
 import pytest
 
-from free_embedding import witness
-from free_embedding.memory import witness_job_mb
-from free_embedding.witness import (
+from embedding_limits.config.witness_choices import CONSTRUCTIONS, DEFAULTS, PRECISIONS
+from embedding_limits.memory.sizes import witness_job_mb
+from embedding_limits.witnesses import construction as witness
+from embedding_limits.witnesses.construction import (
     PLACEMENTS,
     Placement,
     check,
@@ -20,7 +21,6 @@ from free_embedding.witness import (
     documents_at,
     queries_at,
 )
-from free_embedding.witness_settings import CONSTRUCTIONS, DEFAULTS, PRECISIONS
 
 
 @pytest.fixture(autouse=True)
@@ -285,7 +285,7 @@ def readme_report_commands() -> list[list[str]]:
 def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_path):
     import json
 
-    from free_embedding.results import ResultError, load_witness
+    from embedding_limits.store.documents import ResultError, load_witness
 
     folder = tmp_path / "results/witnesses/moment/k~2"
     folder.mkdir(parents=True)
@@ -314,7 +314,7 @@ def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_pa
      "witnesses.max_n: 5 must exceed every k of witnesses.ks, got k = [6]"),
 ])  # fmt: skip
 def test_bad_witness_settings_name_the_key(witnesses, message):
-    from free_embedding.config import ConfigError, load
+    from embedding_limits.config.load import ConfigError, load
     from helpers import SCHEMA_PATH, VOCAB
 
     with pytest.raises(ConfigError) as error:

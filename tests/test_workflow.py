@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from free_embedding.search import Bisect, Gallop, Search, replay
+from embedding_limits.search.searches import Bisect, Gallop, Search, replay
 from helpers import (
     BIN,
     N_FIGURES,

@@ -1,7 +1,7 @@
-"""Puts the workflow's library (workflow/scripts/free_embedding) on sys.path.
+"""Puts the workflow's library (workflow/scripts/embedding_limits) on sys.path.
 
 The tools here are run by hand (``python tools/NAME.py``) from any directory;
-``import _library`` first thing lets them import ``free_embedding`` and the
+``import _library`` first thing lets them import ``embedding_limits`` and the
 rules' entry points as the rules do, without an install step.
 """
 

@@ -34,18 +34,20 @@ import time
 import jax
 
 import _library  # noqa: F401 (workflow/scripts on sys.path)
-from free_embedding.devices import environment, resolve_device
-from free_embedding.engine import Engine
-from free_embedding.init import draw_params
-from free_embedding.init import normalized as normalized_params
-from free_embedding.job import seed_relevance
-from free_embedding.losses import LOSSES
-from free_embedding.model import make_step
-from free_embedding.precision import make_matmul
-from free_embedding.protocol import PRECISIONS, Protocol
-from free_embedding.schedules import make_optimizer
-from free_embedding.settings import RunSettings
-from free_embedding.stepwise import jitted_step, run_stepwise
+from embedding_limits.config.protocol import PRECISIONS, Protocol
+from embedding_limits.config.run_settings import RunSettings
+from embedding_limits.free_embedding.devices import environment, resolve_device
+from embedding_limits.free_embedding.engine import Engine
+from embedding_limits.free_embedding.initialisation import draw_params
+from embedding_limits.free_embedding.initialisation import (
+    normalized as normalized_params,
+)
+from embedding_limits.free_embedding.job import seed_relevance
+from embedding_limits.free_embedding.losses import LOSSES
+from embedding_limits.free_embedding.model import make_step
+from embedding_limits.free_embedding.precision import make_matmul
+from embedding_limits.free_embedding.schedules import make_optimizer
+from embedding_limits.free_embedding.stepwise import jitted_step, run_stepwise
 
 SHAPES = [(4, 10), (6, 20), (8, 30), (12, 60), (16, 90), (20, 120)]
 LARGE = [(32, 300), (48, 500), (64, 700)]

@@ -35,7 +35,7 @@ import tempfile
 import time
 
 import _library  # workflow/scripts on sys.path
-from free_embedding import paths
+from embedding_limits.store import paths
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT, SCRIPTS = _library.ROOT, _library.SCRIPTS

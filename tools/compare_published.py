@@ -91,10 +91,10 @@ def ours(d: int, n: int, seed: int) -> tuple[dict, dict]:
     """(fused engine, reference loop), both in the published script's terms."""
     import jax
 
-    from free_embedding.engine import Engine
-    from free_embedding.job import seed_relevance
-    from free_embedding.settings import RunSettings
-    from free_embedding.stepwise import run_stepwise
+    from embedding_limits.config.run_settings import RunSettings
+    from embedding_limits.free_embedding.engine import Engine
+    from embedding_limits.free_embedding.job import seed_relevance
+    from embedding_limits.free_embedding.stepwise import run_stepwise
 
     settings = RunSettings(d=d, n=n, seeds=(seed,), device="cpu")
     relevance = seed_relevance(settings)
@@ -107,7 +107,7 @@ def drift(reference_path: str) -> int:
     another CPU (or with other XLA_FLAGS): no published script needed."""
     import json
 
-    from free_embedding.fingerprint import differences, fingerprint
+    from embedding_limits.free_embedding.fingerprint import differences, fingerprint
 
     stored = json.load(open(reference_path))
     differ = differences(stored["fingerprint"], fingerprint())
@@ -174,8 +174,8 @@ def main(argv=None) -> int:
               f"{marks[0]:>7} {marks[1]:>5}", flush=True)  # fmt: skip
         reference.append({"d": d, "n": n, "seed": seed, **published})
     if args.reference:
-        from free_embedding.files import write_json_atomic
-        from free_embedding.fingerprint import fingerprint
+        from embedding_limits.files import write_json_atomic
+        from embedding_limits.free_embedding.fingerprint import fingerprint
 
         write_json_atomic(args.reference, {
             "made_by": "tools/compare_published.py",

@@ -22,9 +22,9 @@ import io
 import sys
 
 import _library  # noqa: F401 (workflow/scripts on sys.path)
-from free_embedding.files import check_writable, write_text_atomic
-from free_embedding.protocol import ProtocolError, from_options
-from free_embedding.witness_settings import CONSTRUCTIONS
+from embedding_limits.config.protocol import ProtocolError, from_options
+from embedding_limits.config.witness_choices import CONSTRUCTIONS
+from embedding_limits.files import check_writable, write_text_atomic
 
 
 def parse_args(argv=None):
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     import jax
 
     jax.config.update("jax_platforms", "cpu")
-    from free_embedding.polish import polish
+    from embedding_limits.witnesses.polish import polish
 
     rows = []
     print(f"{'protocol':>12} {'n':>4} {'start':>6} {'step 1':>6} {'lowest':>6} "

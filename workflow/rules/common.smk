@@ -1,5 +1,5 @@
 # Shared definitions: interpreter, protocols, searches, wildcard constraints,
-# input functions. The logic lives in the library (free_embedding); this file
+# input functions. The logic lives in the library (embedding_limits); this file
 # only connects it to Snakemake's checkpoints.
 
 import base64
@@ -15,27 +15,28 @@ from snakemake.exceptions import IncompleteCheckpointException, WorkflowError
 from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
-from free_embedding import budget, paths
-from free_embedding.embedders import settings as embedder_settings
-from free_embedding.embedders.backends import BACKENDS
-from free_embedding.limit_data import DatasetSpec
-from free_embedding.memory import (
+from embedding_limits.memory import budget
+from embedding_limits.store import paths
+from embedding_limits.embedders import checks as embedder_checks
+from embedding_limits.embedders.backends import BACKENDS
+from embedding_limits.data.limit_text import DatasetSpec
+from embedding_limits.memory.limits import machine_limit
+from embedding_limits.memory.sizes import (
     MB,
     dataset_job_mb,
-    machine_limit,
     optimize_job_mb,
     qrels_job_mb,
     witness_job_mb,
 )
-from free_embedding.qrels import protocol_queries
-from free_embedding.results import (
+from embedding_limits.data.qrels import protocol_queries
+from embedding_limits.store.documents import (
     ResultError,
     expected_parameters,
     load_run,
     load_summary,
     load_witness,
 )
-from free_embedding.search import (
+from embedding_limits.search.searches import (
     Search,
     SearchDone,
     d_of_n_ns,
@@ -102,7 +103,7 @@ DATASET_K = {name: dataset_spec(name)["k"] for name in DATASETS}
 # Outside conda envs and containers, the jobs run in Snakemake's own Python:
 # an embedder whose backend is missing there is an error, except a bundled one
 # whose wheels do not exist for this machine, which is left out (one line).
-EMBEDDERS, _left_out, _problems = embedder_settings.runnable(
+EMBEDDERS, _left_out, _problems = embedder_checks.runnable(
     config, check_installed=not _DEPLOYMENT & _ENVIRONMENTS
 )
 if _problems:
@@ -115,8 +116,8 @@ EMBEDDER_SCORES = [
     paths.build(paths.EMBEDDER_SCORE, dataset=dataset, embedder=name, dim=dim,
                 embedding_precision=precision)
     for name, settings in EMBEDDERS.items()
-    for dataset in embedder_settings.datasets_of(settings, config)
-    for dim in embedder_settings.dims_of(settings)
+    for dataset in embedder_checks.datasets_of(settings, config)
+    for dim in embedder_checks.dims_of(settings)
     for precision in settings["precisions"]
 ]  # fmt: skip
 

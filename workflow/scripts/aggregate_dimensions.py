@@ -5,8 +5,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-from free_embedding.d_tables import critical_d_table, dimension_runs_table  # noqa: E402
-from free_embedding.results import load_search  # noqa: E402
+from embedding_limits.reports.critical_d import critical_d_table, dimension_runs_table  # noqa: E402
+from embedding_limits.store.documents import load_search  # noqa: E402
 
 sm = snakemake  # noqa: F821
 p = sm.params

@@ -9,7 +9,7 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from free_embedding.embedders.results import embedders_table  # noqa: E402
+from embedding_limits.reports.embedder_table import embedders_table  # noqa: E402
 
 sm = snakemake  # noqa: F821
 manifests = {Path(p).parent.name: json.load(open(p)) for p in sm.input.manifests}

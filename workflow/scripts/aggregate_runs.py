@@ -10,10 +10,10 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
 import pandas as pd  # noqa: E402
 
-from free_embedding.fit import fit_table  # noqa: E402
-from free_embedding.results import load_search  # noqa: E402
-from free_embedding.seeds import per_seed_values  # noqa: E402
-from free_embedding.tables import critical_n_table, runs_table  # noqa: E402
+from embedding_limits.reports.critical_n import critical_n_table, runs_table  # noqa: E402
+from embedding_limits.reports.fit import fit_table  # noqa: E402
+from embedding_limits.reports.seeds import per_seed_values  # noqa: E402
+from embedding_limits.store.documents import load_search  # noqa: E402
 
 sm = snakemake  # noqa: F821
 p = sm.params

@@ -4,8 +4,8 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-from free_embedding.results import load_witness  # noqa: E402
-from free_embedding.tables import witness_tables  # noqa: E402
+from embedding_limits.reports.witness_table import witness_tables  # noqa: E402
+from embedding_limits.store.documents import load_witness  # noqa: E402
 
 sm = snakemake  # noqa: F821
 results = [load_witness(path) for path in sm.input.witnesses]

@@ -9,7 +9,7 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from free_embedding.retrieval import bm25_metrics  # noqa: E402
+from embedding_limits.retrieval.bm25 import bm25_metrics  # noqa: E402
 
 sm = snakemake  # noqa: F821
 rows = []

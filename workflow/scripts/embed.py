@@ -16,10 +16,10 @@ import platform
 import sys
 import time
 
-from free_embedding.beir import read_jsonl
-from free_embedding.embedders import files as embedding_files
-from free_embedding.embedders.backends import BACKENDS
-from free_embedding.embedders.encoders import EncoderError, encode, load
+from embedding_limits.data.beir import read_jsonl
+from embedding_limits.embedders import vectors as embedding_files
+from embedding_limits.embedders.backends import BACKENDS
+from embedding_limits.embedders.encoders import EncoderError, encode, load
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -11,8 +11,13 @@ import argparse
 import dataclasses
 import sys
 
-from free_embedding.beir import write_dataset
-from free_embedding.limit_data import PATTERNS, DatasetSpec, generate, load_vocabulary
+from embedding_limits.data.beir import write_dataset
+from embedding_limits.data.limit_text import (
+    PATTERNS,
+    DatasetSpec,
+    generate,
+    load_vocabulary,
+)
 
 DEFAULTS = {
     f.name: f.default for f in dataclasses.fields(DatasetSpec) if f.name != "name"

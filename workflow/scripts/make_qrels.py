@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from free_embedding.files import write_json_atomic
-from free_embedding.qrels import combinations_qrels, save_qrels
+from embedding_limits.data.qrels import combinations_qrels, save_qrels
+from embedding_limits.files import write_json_atomic
 
 
 def main(argv=None) -> int:

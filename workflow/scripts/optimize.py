@@ -17,15 +17,15 @@ import argparse
 import os
 import sys
 
-from free_embedding.files import check_writable
-from free_embedding.protocol import Protocol, ProtocolError, from_options
-from free_embedding.settings import (
+from embedding_limits.config.protocol import Protocol, ProtocolError, from_options
+from embedding_limits.config.run_settings import (
     DEVICES,
     JAX_PLATFORMS,
     SEED_BATCHING,
     RunSettings,
     SettingsError,
 )
+from embedding_limits.files import check_writable
 
 PUBLISHED = Protocol()
 
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     if args.deterministic:
         flags = os.environ.get("XLA_FLAGS", "")
         os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
-    from free_embedding.qrels import load_qrels
+    from embedding_limits.data.qrels import load_qrels
 
     try:
         qrels = load_qrels(args.qrels) if args.qrels else None
@@ -117,10 +117,10 @@ def main(argv=None) -> int:
         reason = err.strerror or str(err)
         args.parser.error(f"argument --out: cannot write {args.out}: {reason}")
 
-    from free_embedding.devices import DeviceError
-    from free_embedding.files import write_json_atomic
-    from free_embedding.job import run_job
-    from free_embedding.progress import ProgressReporter
+    from embedding_limits.files import write_json_atomic
+    from embedding_limits.free_embedding.devices import DeviceError
+    from embedding_limits.free_embedding.job import run_job
+    from embedding_limits.free_embedding.progress import ProgressReporter
 
     s = settings
     label = f"{s.protocol.name} d={s.d} k={s.k} n={s.n}"

@@ -1,6 +1,6 @@
 """Snakemake script: tables -> one figure, as PNG and PDF.
 
-The figure is the one the output is named after (plotting.FIGURES), called
+The figure is the one the output is named after (reports.figures.FIGURES), called
 with the rule's inputs, read as tables, by their names.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from free_embedding import plotting  # noqa: E402
+from embedding_limits.reports.figures import FIGURES  # noqa: E402
 
 # resources/ tables open with their citation in '#' lines; results/ tables
 # have none, and a '#' inside one of their fields is data.
@@ -30,6 +30,6 @@ tables = {
     for name, path in paths.items()
     if path
 }
-draw = plotting.FIGURES[Path(sm.output.png).stem]
+draw = FIGURES[Path(sm.output.png).stem]
 draw(**tables, paths=[sm.output.png, sm.output.pdf], dpi=sm.params.dpi)
 print(f"{Path(sm.output.png).stem}: drawn from {', '.join(tables)}", file=sys.stderr)

@@ -16,12 +16,12 @@ import argparse
 import sys
 import time
 
-from free_embedding import ir_metrics
-from free_embedding.beir import read_jsonl
-from free_embedding.embedders import files as embedding_files
-from free_embedding.embedders import quantize
-from free_embedding.embedders.backends import PRECISIONS
-from free_embedding.files import write_json_atomic
+from embedding_limits.data.beir import read_jsonl
+from embedding_limits.embedders import quantize
+from embedding_limits.embedders import vectors as embedding_files
+from embedding_limits.embedders.backends import PRECISIONS
+from embedding_limits.files import write_json_atomic
+from embedding_limits.retrieval import metrics as ir_metrics
 
 
 def parse_args(argv=None) -> argparse.Namespace:

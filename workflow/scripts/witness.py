@@ -15,16 +15,17 @@ import argparse
 import sys
 import time
 
-from free_embedding.budget import witness_limit, witness_too_big
-from free_embedding.files import write_json_atomic
-from free_embedding.memory import MB, cpu_job_limit, size
-from free_embedding.witness_settings import (
+from embedding_limits.config.witness_choices import (
     ACCUMULATION,
     CONSTRUCTIONS,
     DEFAULTS,
     PLACEMENT_MODES,
     PRECISIONS,
 )
+from embedding_limits.files import write_json_atomic
+from embedding_limits.memory.budget import witness_limit, witness_too_big
+from embedding_limits.memory.limits import cpu_job_limit
+from embedding_limits.memory.sizes import MB, size
 
 
 def parse_args(argv=None):
@@ -76,7 +77,7 @@ def main(argv=None) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # float64 witnesses need it
-    from free_embedding.witness import PLACEMENTS, critical_witness_n
+    from embedding_limits.witnesses.construction import PLACEMENTS, critical_witness_n
 
     placements = PLACEMENTS[args.construction]
     placements = placements[:1] if args.placements == "best" else placements

@@ -4,7 +4,7 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
-from free_embedding.files import write_json_atomic  # noqa: E402
+from embedding_limits.files import write_json_atomic  # noqa: E402
 
 sm = snakemake  # noqa: F821
 summary = dict(sm.params.found)

@@ -1,0 +1,230 @@
+"""The workflow's configuration: read, checked and completed before any job.
+
+Without ``--configfile``, ``config.yaml`` in the working directory is the base
+and Snakemake's ``--config`` overrides go on top. With ``--configfile`` that
+file replaces ``config.yaml``. Either way every key left out takes the
+schema's default, and the schema's defaults are the shipped ``config.yaml``.
+The schema's checks and defaults, and the reading of ``--config`` values, are
+schema.py's; here are the checks the schema cannot express (``experiment_errors``:
+each names the key and the fix), ``load``, which runs them all, and what a
+checked config means: its protocols and each search's strategy.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import paper
+from ..data.limit_text import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
+from ..embedders import checks as embedder_checks
+from ..search.strategies import Bisect, Gallop, Grid, Strategy
+from .protocol import Protocol, ProtocolError, resolve
+from .schema import ConfigError, complete, from_command_line, merge, read_yaml
+
+
+def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
+    """What the schema cannot express; each names the key and the fix."""
+    errors = []
+    for d, ns in config["search"]["grid"].items():
+        if not str(d).isdigit() or int(d) < 1:
+            errors.append(
+                f"search.grid: key {d!r} is not a dimension; use an integer d >= 1"
+            )
+            continue
+        if int(d) not in config["dims"]:
+            errors.append(
+                f"search.grid.{d}: d={d} is not in dims {config['dims']}, so this "
+                f"grid would never run; add {d} to dims, or remove search.grid.{d}"
+            )
+        small = sorted(n for n in ns if n <= max(config["ks"]))
+        if small:
+            errors.append(
+                f"search.grid.{d}: every n must be greater than k "
+                f"(ks: {config['ks']}), got {small}"
+            )
+    if config["search"]["strategy"] == "grid":
+        bare = [d for d in config["dims"] if grid_of(config["search"], d) is None]
+        if bare:
+            errors.append(
+                f"search.strategy: grid runs only the n of search.grid, which lists "
+                f"none for d = {', '.join(map(str, bare))}; give each a grid, or "
+                "use strategy gallop"
+            )
+    w = config["witnesses"]
+    small = [k for k in w["ks"] if k >= w["max_n"]]
+    if small:
+        errors.append(f"witnesses.max_n: {w['max_n']} must exceed every k of "
+                      f"witnesses.ks, got k = {small}")  # fmt: skip
+    for key in ("search", "critical_d"):
+        low, high = config[key]["sweep"]
+        if low > high:
+            errors.append(f"{key}.sweep: [{low}, {high}] must be [low, high]")
+    errors += _cap_errors(config)
+    errors += _d_of_n_errors(config) + _unknown_protocols(config, "search")
+    errors += embedder_checks.errors(config)
+    for name, settings in config["datasets"].items():
+        spec = DatasetSpec(name=name, **settings)
+        errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+    for name, overrides in config["protocols"].items():
+        try:
+            protocol = resolve(name, overrides, config["optimizer"])
+        except ProtocolError as err:
+            errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
+            continue
+        if (protocol.query_sizes != "k" and config["datasets"]
+                and config["critical_d"]["enabled"]):  # fmt: skip
+            errors.append(
+                f"protocols.{name}.query_sizes: {protocol.query_sizes} makes its own "
+                f"queries, so it cannot search a dataset's critical d; set "
+                f"critical_d.enabled: false or leave query_sizes out"
+            )
+    return errors
+
+
+def start_n(d: int, k: int, start) -> int:
+    """The first n of a critical-n search: ``search.start`` itself, or for
+    ``auto`` the paper's cubic at d; never below k + 1."""
+    guess = round(paper.cubic(d)) if start == "auto" else int(start)
+    return max(guess, k + 1)
+
+
+def _cap_errors(config: dict) -> list[str]:
+    """A search that starts above its cap could only report the cap: refused."""
+    errors = []
+    s, c = config["search"], config["critical_d"]
+    start, max_n = s["start"], s["max_n"]
+    for k in sorted(k for k in config["ks"] if k + 1 > max_n):
+        errors.append(
+            f"search.max_n: {max_n} leaves no n to search for k = {k} "
+            f"(every n must exceed k); raise search.max_n above {k}"
+        )
+    galloped = [d for d in config["dims"] if grid_of(s, d) is None]
+    over = {}  # d -> its first guess, where some k leaves room below the cap
+    for d in galloped:
+        for k in (k for k in config["ks"] if k + 1 <= max_n):
+            if start_n(d, k, start) > max_n:
+                over[d] = start_n(d, k, start)
+    if over and start != "auto":
+        errors.append(
+            f"search.start: {start} is above search.max_n ({max_n}); lower "
+            f"search.start to {max_n} or less, or raise search.max_n to "
+            f"{start} or more"
+        )
+    elif over:
+        at = ", ".join(f"{d} (n = {n})" for d, n in sorted(over.items()))
+        errors.append(
+            f"search.start: auto's first guess exceeds search.max_n ({max_n}) at "
+            f"d = {at}; raise search.max_n to {max(over.values())} or more, set "
+            f"search.start to an integer up to {max_n}, or give those d a search.grid"
+        )
+    if c["start"] > c["max_d"]:
+        errors.append(
+            f"critical_d.start: {c['start']} is above critical_d.max_d "
+            f"({c['max_d']}); lower critical_d.start to {c['max_d']} or "
+            f"less, or raise critical_d.max_d to {c['start']} or more"
+        )
+    return errors
+
+
+def _d_of_n_errors(config: dict) -> list[str]:
+    """The critical_d_of_n section against k, max_d and the protocols."""
+    errors, c = [], config["critical_d_of_n"]
+    k = c["k"]
+    lists = c["ns"] if isinstance(c["ns"], dict) else {None: c["ns"]}
+    for protocol, ns in lists.items():
+        key = "critical_d_of_n.ns" + (f".{protocol}" if protocol else "")
+        if protocol is not None and protocol not in config["protocols"]:
+            errors.append(
+                f"{key}: {protocol!r} is not a protocol of this config "
+                f"({', '.join(config['protocols'])}); add it under protocols: or "
+                "remove it here"
+            )
+        for i, n in enumerate(ns):
+            if n <= k:
+                errors.append(
+                    f"{key}[{i}]: n = {n} must exceed critical_d_of_n.k "
+                    f"= {k} (with n = k no document is irrelevant: nothing to rank); "
+                    f"remove it, or list n = {k + 1} or more"
+                )
+    if isinstance(c["ns"], dict) and c["protocols"] != "all":
+        errors.append(
+            "critical_d_of_n.protocols: ns maps each protocol to its own n, so it "
+            "names the protocols searched; leave protocols out (all)"
+        )
+    if c["start"] > c["max_d"]:
+        errors.append(
+            f"critical_d_of_n.start: {c['start']} is above critical_d_of_n.max_d "
+            f"({c['max_d']}); lower critical_d_of_n.start to {c['max_d']} or "
+            f"less, or raise critical_d_of_n.max_d to {c['start']} or more"
+        )
+    return errors + _unknown_protocols(config, "critical_d_of_n")
+
+
+def _unknown_protocols(config: dict, section: str) -> list[str]:
+    """A section's ``protocols`` list against the config's protocols."""
+    chosen, known = config[section]["protocols"], list(config["protocols"])
+    return [
+        f"{section}.protocols[{i}]: {name!r} is not a protocol of this config "
+        f"({', '.join(known)}); add it under protocols:, remove it here, or write all"
+        for i, name in enumerate([] if chosen == "all" else chosen)
+        if name not in known
+    ]
+
+
+def grid_of(search: dict, d: int) -> list[int] | None:
+    """The n that the config's ``search`` settings list for d, if any."""
+    grid = search["grid"]
+    return grid.get(d, grid.get(str(d)))
+
+
+def n_strategy(config: dict, k: int, d: int) -> Strategy:
+    """How the critical n of (k, d) is searched: the n that search.grid lists
+    for d, under either strategy; else search.strategy's way."""
+    s = config["search"]
+    grid = grid_of(s, d)
+    if grid is not None:
+        return Grid(tuple(grid))
+    if s["strategy"] == "gallop":
+        return Gallop(start=start_n(d, k, s["start"]), sweep=tuple(s["sweep"]))
+    raise ValueError(f"search.strategy {s['strategy']}: no way to search d = {d}")
+
+
+def d_strategy(config: dict) -> Strategy:
+    """How the critical d of each dataset is searched: a gallop."""
+    c = config["critical_d"]
+    return Gallop(start=c["start"], sweep=tuple(c["sweep"]))
+
+
+def d_of_n_strategy(config: dict) -> Strategy:
+    """How the smallest d of each n is searched: a bisection of a window."""
+    c = config["critical_d_of_n"]
+    return Bisect(start=c["start"], window=c["window"], ahead=c["probe_ahead"])
+
+
+def protocols(config: dict) -> dict[str, Protocol]:
+    """Every protocol of a checked config, by name."""
+    return {
+        name: resolve(name, overrides, config["optimizer"])
+        for name, overrides in config["protocols"].items()
+    }
+
+
+def load(
+    overrides: dict,
+    schema_path: str,
+    base_path: str | None,
+    vocab_dir: str,
+    command_line: dict | None = None,
+):
+    """The workflow's config: ``base_path`` (if it exists) under ``overrides``,
+    under ``command_line`` (Snakemake's ``--config``, read as the schema wants:
+    ``from_command_line``), checked and completed; raises ConfigError listing
+    every problem."""
+    schema = read_yaml(schema_path)
+    base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
+    typed = from_command_line(dict(command_line or {}), schema)
+    config = complete(merge(merge(base, overrides), typed), schema)
+    errors = experiment_errors(config, load_vocabulary(vocab_dir))
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+    return config

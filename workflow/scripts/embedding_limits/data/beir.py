@@ -1,0 +1,64 @@
+"""Datasets on disk in the MTEB/BEIR layout of the paper's released LIMIT data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..files import write_json_atomic, write_text_atomic
+from .limit_text import Dataset, document_text, query_text
+from .qrels import Qrels, dataset_source, save_qrels
+
+FILES = ("corpus.jsonl", "queries.jsonl", "qrels.jsonl", "qrels/test.tsv", "qrels.npz")
+
+
+def _jsonl(rows) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
+    """Write every file of ``FILES`` plus manifest.json; returns the manifest.
+
+    Document ids are the people's names (unique), query ids ``query-<i>``.
+    ``qrels.npz`` is the same relevance in the format the optimiser reads.
+    """
+    folder = Path(folder)
+    corpus = [
+        {"_id": name, "title": name, "text": document_text(name, likes)}
+        for name, likes in zip(dataset.names, dataset.likes, strict=True)
+    ]
+    queries = [
+        {"_id": f"query-{i}", "text": query_text(attribute)}
+        for i, attribute in enumerate(dataset.query_attributes)
+    ]
+    pairs = [
+        (f"query-{q}", dataset.names[doc]) for q, docs in enumerate(dataset.relevant)
+        for doc in docs
+    ]  # fmt: skip
+    write_text_atomic(folder / "corpus.jsonl", _jsonl(corpus))
+    write_text_atomic(folder / "queries.jsonl", _jsonl(queries))
+    write_text_atomic(
+        folder / "qrels.jsonl",
+        _jsonl({"query-id": q, "corpus-id": d, "score": 1} for q, d in pairs),
+    )
+    tsv = "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, d in pairs)
+    write_text_atomic(folder / "qrels" / "test.tsv", tsv)
+    spec = dataset.spec
+    save_qrels(
+        str(folder / "qrels.npz"),
+        Qrels(
+            dataset.relevant.astype("int32"), spec.documents, dataset_source(spec.name)
+        ),
+    )
+    manifest = {
+        **spec.__dict__,
+        "relevant_documents": int(len({int(d) for d in dataset.relevant.ravel()})),
+        "files": list(FILES),
+    }
+    write_json_atomic(str(folder / "manifest.json"), manifest)
+    return manifest
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]

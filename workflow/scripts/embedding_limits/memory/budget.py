@@ -1,0 +1,177 @@
+"""A config's jobs against the memory one job may have, before any job runs.
+
+The workflow learns one number, ``cap_mb``: the ``mem_mb`` resource, which is
+the machine's memory on a local run and the largest partition's on a cluster
+(README, "Memory"). Against it, :func:`config_errors` lists every job that can
+never fit, by the config key that asks for it and the size it needs, and the
+``largest_*`` functions tell each search where to stop. The sizes are
+memory.py's (no JAX here).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from ..config.protocol import Protocol
+from ..data.qrels import protocol_queries
+from ..search.searches import d_of_n_ns, searched
+from .sizes import (
+    MB,
+    dataset_job_mb,
+    largest_fitting,
+    optimize_job_mb,
+    qrels_job_mb,
+    size,
+    witness_job_mb,
+)
+
+
+def probe_mb(k: int, d: int, n: int, protocol: Protocol) -> int:
+    """The larger of a probe's two jobs: its qrels (every k-subset) and its
+    optimisation (of the protocol's queries: with query_sizes 1..k, the
+    smaller subsets too)."""
+    queries = protocol_queries(n, k, protocol.query_sizes)
+    return max(qrels_job_mb(n, k), optimize_job_mb(queries, n, d, k, protocol.loss))
+
+
+def largest_n(
+    cap_mb: int, k: int, d: int, protocol: Protocol, max_n: int
+) -> int | None:
+    """The largest n <= max_n whose probe fits; None when not even k + 1 does."""
+    return largest_fitting(
+        lambda n: probe_mb(k, d, n, protocol) <= cap_mb, k + 1, max_n
+    )
+
+
+def largest_d(cap_mb, queries, documents, k, loss, max_d) -> int | None:
+    """The largest d <= max_d whose optimisation of a dataset's qrels fits."""
+    return largest_fitting(
+        lambda d: optimize_job_mb(queries, documents, d, k, loss) <= cap_mb, 1, max_d
+    )
+
+
+def largest_d_of_n(
+    cap_mb: int, k: int, n: int, protocol: Protocol, max_d: int
+) -> int | None:
+    """The largest d <= max_d whose probe of n documents (its qrels and its
+    optimisation) fits; None when not even d = 1 does."""
+    return largest_fitting(lambda d: probe_mb(k, d, n, protocol) <= cap_mb, 1, max_d)
+
+
+def witness_start(k: int, max_n: int) -> int:
+    """The first n a witness search checks: 2k + 1, one more document than
+    dimensions (at most max_n)."""
+    return min(2 * k + 1, max_n)
+
+
+def witness_limit(cap_mb: int, k: int, max_n: int) -> int | None:
+    """The largest n <= max_n that a witness job of top-k can check; None
+    when not even its first n fits."""
+    return largest_fitting(
+        lambda n: witness_job_mb(k, n) <= cap_mb, witness_start(k, max_n), max_n
+    )
+
+
+def _search_errors(config, protocols, cap_mb) -> list[str]:
+    errors = []
+    grid = {int(d): ns for d, ns in config["search"]["grid"].items()}
+    searched_protocols = [
+        (name, protocols[name]) for name in searched({**config, "protocols": protocols})
+    ]
+    for (i, d), k, (name, protocol) in itertools.product(
+        enumerate(config["dims"]), config["ks"], searched_protocols
+    ):
+        job = f"(k = {k}, protocol {name})"
+        if d not in grid:  # a search: its smallest n must fit
+            if largest_n(cap_mb, k, d, protocol, k + 1) is None:
+                need = size(probe_mb(k, d, k + 1, protocol) * MB)
+                errors.append(f"dims[{i}]: d = {d} {job}: not even n = {k + 1} "
+                              f"fits ({need})")  # fmt: skip
+            continue
+        fit = largest_n(cap_mb, k, d, protocol, max(grid[d]))
+        fits = f"at d = {d}, n <= {fit} fits" if fit else f"no n > {k} fits"
+        for n in sorted(n for n in grid[d] if n > (fit or 0)):
+            need = size(probe_mb(k, d, n, protocol) * MB)
+            errors.append(f"search.grid.{d}: n = {n} {job} needs {need}; {fits}")
+    return errors
+
+
+def _dataset_errors(config, protocols, cap_mb) -> list[str]:
+    errors = []
+    for name, spec in config["datasets"].items():
+        q, n, k = spec["queries"], spec["documents"], spec["k"]
+        need = dataset_job_mb(n, q, k, spec["attributes_per_doc"])
+        if need > cap_mb:
+            errors.append(f"datasets.{name}: making it ({n} documents x "
+                          f"{spec['attributes_per_doc']} attributes_per_doc) needs "
+                          f"{size(need * MB)}; lower them")  # fmt: skip
+        if not config["critical_d"]["enabled"]:
+            continue
+        for protocol, p in protocols.items():
+            if largest_d(cap_mb, q, n, k, p.loss, 1) is None:
+                need = optimize_job_mb(q, n, 1, k, p.loss)
+                errors.append(f"datasets.{name}: optimising its {q} queries x {n} "
+                              f"documents (protocol {protocol}) needs "
+                              f"{size(need * MB)} even at d = 1")  # fmt: skip
+    return errors
+
+
+def _d_of_n_errors(config, protocols, cap_mb) -> list[str]:
+    """A smallest-d search whose first d cannot fit: its start, at each n."""
+    c = config["critical_d_of_n"]
+    if not c["enabled"]:
+        return []
+    errors, k, d = [], c["k"], c["start"]
+    lists = d_of_n_ns({**config, "protocols": protocols})
+    for name, ns in lists.items():
+        for i, n in enumerate(ns):
+            need = probe_mb(k, d, n, protocols[name])
+            if need <= cap_mb:
+                continue
+            fit = largest_d_of_n(cap_mb, k, n, protocols[name], d)
+            fits = f"d <= {fit} fits" if fit else f"no d fits at n = {n}"
+            errors.append(f"critical_d_of_n.ns[{i}]: n = {n} (k = {k}, protocol "
+                          f"{name}) needs {size(need * MB)} at d = {d} "
+                          f"(critical_d_of_n.start); {fits}")  # fmt: skip
+    return errors
+
+
+def witness_too_big(k: int, max_n: int, cap_mb: int) -> str | None:
+    """Why a witness job of top-k cannot fit in ``cap_mb``, or None if it can."""
+    if witness_limit(cap_mb, k, max_n) is not None:
+        return None
+    n = witness_start(k, max_n)
+    fitting = [j for j in range(1, k) if witness_limit(cap_mb, j, max_n)]
+    fix = f"k <= {max(fitting)} fits" if fitting else "no k fits"
+    return (f"k = {k}: its first check, n = {n} ({math.comb(n, k):,} queries), "
+            f"needs {size(witness_job_mb(k, n) * MB)}; {fix}")  # fmt: skip
+
+
+def _witness_errors(config, cap_mb) -> list[str]:
+    w = config["witnesses"]
+    found = [(i, witness_too_big(k, w["max_n"], cap_mb)) for i, k in enumerate(w["ks"])]
+    return [f"witnesses.ks[{i}]: {why}" for i, why in found if why]
+
+
+def config_errors(
+    config: dict, protocols: dict[str, Protocol], cap_mb: int
+) -> list[str]:
+    """Every job of a checked config that cannot fit in ``cap_mb``, each named
+    by its key with the size it needs (``protocols``: the config's, by name)."""
+    return (
+        _search_errors(config, protocols, cap_mb)
+        + _dataset_errors(config, protocols, cap_mb)
+        + _d_of_n_errors(config, protocols, cap_mb)
+        + _witness_errors(config, cap_mb)
+    )
+
+
+def refusal(errors: list[str], cap_mb: int, source: str) -> str:
+    """The message that stops a run whose jobs cannot fit."""
+    return (
+        f"nothing was run: one job may have {size(cap_mb * MB)} here ({source}), "
+        "and these need more:\n  " + "\n  ".join(errors) + "\nLower them, or run "
+        "where jobs may have more memory (README, Memory: --resources mem_mb=N, "
+        "or a cluster partition)."
+    )
