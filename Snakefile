@@ -15,10 +15,11 @@ from embedding_limits.config import load as configuration  # noqa: E402
 # The config: config.yaml here (or the file given with --configfile instead),
 # Snakemake's --config on top (its strings read as YAML where the schema wants
 # a number, boolean or null), every key left out filled from the schema, whose
-# defaults are the shipped config.yaml. Checked before any job runs.
+# defaults are the shipped config.yaml. Checked before any job runs; its
+# protocols are built here, once (EXPERIMENT.protocols).
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 try:
-    _config = configuration.load(
+    EXPERIMENT = configuration.load(
         overrides=config,
         schema_path=SCHEMA,
         base_path=None if workflow.overwrite_configfiles else "config.yaml",
@@ -28,7 +29,7 @@ try:
 except configuration.ConfigError as error:
     raise WorkflowError(str(error)) from None
 config.clear()
-config.update(_config)
+config.update(EXPERIMENT.config)
 
 
 report: "workflow/report/workflow.rst"
@@ -48,19 +49,6 @@ include: "workflow/rules/witnesses.smk"
 rule all:
     default_target: True
     input:
-        "results/tables/runs.csv",
-        "results/tables/critical_n.csv",
-        "results/tables/critical_n.md",
-        "results/tables/fit.csv",
-        "results/figures/accuracy_vs_n.png",
-        "results/figures/critical_n_vs_d.png",
-        "results/figures/extrapolation.png",
-        "results/figures/protocols_vs_d.png",
-        N_SUMMARIES,
-        D_SUMMARIES,
-        D_OF_N_SUMMARIES,
-        D_OF_N_RESULTS,
-        known_runs(),
-        incomplete_runs(),
-        DATASET_MANIFESTS,
-        DATASET_RESULTS,
+        DEFAULT_TARGETS,
+        SEARCH.known_runs(),
+        SEARCH.incomplete_runs(),

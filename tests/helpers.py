@@ -29,7 +29,8 @@ TINY = {
     "search": {"sweep": [-1, 1]},
     "datasets": {},
 }
-# The figures of the critical-n tables: one job each (figures.smk).
+# The figures of the critical-n tables: one job each of the figure rule, which
+# planned_jobs counts by figure (figure_<name>).
 N_FIGURES = {
     f"figure_{name}": 1
     for name in ("accuracy_vs_n", "critical_n_vs_d", "extrapolation", "protocols_vs_d")
@@ -89,9 +90,22 @@ def planned_jobs(workdir, overrides=None) -> dict[str, int]:
     out = snakemake(workdir, "-n", *extra).stdout
     if "Nothing to be done" in out:
         return {}
+    return job_counts(out)
+
+
+def job_counts(out: str) -> dict[str, int]:
+    """Rule -> job count, from Snakemake's job stats (of a run or a dry run);
+    the figure rule's jobs counted by the figure each draws (figure_<name>)."""
     table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
     rows = [line.split() for line in table.strip().splitlines()[2:]]
-    return {rule: int(count) for rule, count in rows if rule != "total"}
+    jobs = {rule: int(count) for rule, count in rows if rule != "total"}
+    drawn = re.findall(r"rule figure:\n(?:[ \t]+\S.*\n)*?[ \t]+wildcards: figure=(\w+)",
+                       out)  # fmt: skip
+    if jobs.pop("figure", 0) != len(drawn):
+        raise AssertionError(f"figure jobs not all listed: {drawn}")
+    for name in drawn:
+        jobs[f"figure_{name}"] = jobs.get(f"figure_{name}", 0) + 1
+    return jobs
 
 
 # -- the lock files and the conda envs -------------------------------------
@@ -131,10 +145,11 @@ def require_locked_versions(*packages: str) -> None:
 
 
 # rules that pick their conda env per job (optimize.smk: by d and device;
-# embedders.smk: by backend)
+# embedders.smk: by backend), and the light rules' one env
 PER_JOB = {
-    "job_conda_env": ("jax-cpu", "jax-cuda12"),
-    "embed_conda_env": ("embedders", "sentence-transformers"),
+    "OPTIMIZE.conda_env": ("jax-cpu", "jax-cuda12"),
+    "EMBED.conda_env": ("embedders", "sentence-transformers"),
+    "ANALYSIS_ENV": ("analysis",),  # common.smk's one constant for the light rules
 }
 
 
@@ -143,7 +158,7 @@ def scripts_by_env() -> dict[str, set[str]]:
     for path in glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk")):
         for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
             scripts = set(re.findall(r"(?i)scripts}?/(\w+\.py)", block))
-            names = re.findall(r"envs/([\w-]+)\.yaml", block)
+            names = re.findall(r"(?:envs|ENVS})/([\w-]+)\.yaml", block)
             for marker, per_job in PER_JOB.items():
                 if marker in block:
                     names += per_job

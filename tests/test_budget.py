@@ -2,7 +2,7 @@
 
 import math
 
-from embedding_limits.config.load import load, protocols
+from embedding_limits.config.load import load
 from embedding_limits.config.protocol import Protocol
 from embedding_limits.data.qrels import protocol_queries
 from embedding_limits.memory.budget import (
@@ -28,8 +28,8 @@ MED = Protocol(loss="hinge", queries="centroid", query_sizes="1..k")  # its quer
 
 
 def errors(cap_mb, **config):
-    checked = load(config, SCHEMA_PATH, None, VOCAB)
-    return config_errors(checked, protocols(checked), cap_mb)
+    experiment = load(config, SCHEMA_PATH, None, VOCAB)
+    return config_errors(experiment.config, experiment.protocols, cap_mb)
 
 
 def test_the_issue_grid_is_refused_by_key_and_size():

@@ -7,16 +7,13 @@ import re
 import pytest
 
 from conftest import ROOT
-from embedding_limits.config.load import (
-    ConfigError,
-    d_of_n_strategy,
-    d_strategy,
-    load,
-    n_strategy,
-)
+from embedding_limits.config.load import ConfigError, load
 from embedding_limits.config.loss_facts import LOSS_FACTS
 from embedding_limits.config.protocol import CHOICES, FIELDS, Protocol
+from embedding_limits.config.reference import _inline as reference_inline
+from embedding_limits.config.reference import render
 from embedding_limits.config.schema import complete, from_command_line, merge, read_yaml
+from embedding_limits.config.sections import d_of_n_ns, searched
 from embedding_limits.config.witness_choices import (
     CONSTRUCTIONS,
     PLACEMENT_MODES,
@@ -25,14 +22,8 @@ from embedding_limits.config.witness_choices import (
 )
 from embedding_limits.data.limit_text import PATTERNS, DatasetSpec
 from embedding_limits.free_embedding.losses import LOSSES
-from embedding_limits.search.searches import (
-    STRATEGIES,
-    Bisect,
-    Gallop,
-    Grid,
-    d_of_n_ns,
-    searched,
-)
+from embedding_limits.search.plan import d_of_n_strategy, d_strategy, n_strategy
+from embedding_limits.search.strategies import STRATEGIES, Bisect, Gallop, Grid
 from helpers import SCHEMA, SCHEMA_PATH, VOCAB
 
 SHIPPED = os.path.join(ROOT, "config.yaml")
@@ -58,9 +49,6 @@ def test_library_defaults_agree_with_the_schema():
         f.name: f.default for f in dataclasses.fields(DatasetSpec) if f.name != "name"
     }
     assert spec == defaults("datasets")
-    published = Protocol().to_dict()
-    optimizer = defaults("optimizer")
-    assert {k: published[k] for k in optimizer} == optimizer
     witnesses = {
         f.name: list(f.default) if isinstance(f.default, tuple) else f.default
         for f in dataclasses.fields(WitnessSettings)
@@ -87,18 +75,18 @@ def test_the_config_chooses_each_searchs_strategy():
     """search.strategy names the strategy; a d with a grid runs its grid
     under either; the critical-d search gallops."""
     config = load({"dims": [4, 5], "search": {"grid": {5: [9, 7]}, "sweep": [-1, 1]}},
-                  SCHEMA_PATH, None, VOCAB)  # fmt: skip
+                  SCHEMA_PATH, None, VOCAB).config  # fmt: skip
     assert n_strategy(config, 2, 4) == Gallop(start=7, sweep=(-1, 1))  # auto: cubic
     assert n_strategy(config, 2, 5) == Grid((7, 9))
     assert d_strategy(config) == Gallop(start=8, sweep=(-2, 3))
     config = load({"dims": [5], "search": {"strategy": "grid", "grid": {5: [6]}}},
-                  SCHEMA_PATH, None, VOCAB)  # fmt: skip
+                  SCHEMA_PATH, None, VOCAB).config  # fmt: skip
     assert n_strategy(config, 2, 5) == Grid((6,))
     assert d_of_n_strategy(config) == Bisect(
         start=1, window=40, ahead=True
     )  # MED's window
     config = load({"critical_d_of_n": {"start": 4, "window": 8}}, SCHEMA_PATH, None,
-                  VOCAB)  # fmt: skip
+                  VOCAB).config  # fmt: skip
     assert d_of_n_strategy(config) == Bisect(start=4, window=8, ahead=True)
 
 
@@ -110,10 +98,10 @@ def test_the_smallest_d_search_is_off_by_default_and_covers_every_protocol():
 
 def test_the_critical_n_search_covers_all_protocols_or_those_it_lists():
     protocols = {"published": {}, "slow": {"learning_rate": 0.1}, "med": {}}
-    every = load({"protocols": protocols}, SCHEMA_PATH, None, VOCAB)
+    every = load({"protocols": protocols}, SCHEMA_PATH, None, VOCAB).config
     assert searched(every) == ["published", "slow", "med"]
     some = load({"protocols": protocols, "search": {"protocols": ["med", "published"]}},
-                SCHEMA_PATH, None, VOCAB)  # fmt: skip
+                SCHEMA_PATH, None, VOCAB).config  # fmt: skip
     assert searched(some) == ["published", "med"]  # in the config's order
 
 
@@ -127,7 +115,7 @@ def test_the_smallest_d_search_runs_one_list_or_each_protocols_own():
         SCHEMA_PATH,
         None,
         VOCAB,
-    )
+    ).config
     assert d_of_n_ns(one) == {"published": [20, 10], "med": [20, 10]}  # config order
     own = load(
         {
@@ -137,7 +125,7 @@ def test_the_smallest_d_search_runs_one_list_or_each_protocols_own():
         SCHEMA_PATH,
         None,
         VOCAB,
-    )
+    ).config
     assert d_of_n_ns(own) == {"published": [30], "med": [10, 20]}
 
 
@@ -158,62 +146,47 @@ PROSE_DEFAULT = re.compile(r"\(default\b|\bdefault (?:[-+.\d]|true|false|null)")
 
 
 def test_protocol_defaults_live_in_the_dataclass_alone():
-    """A protocol setting's default is Protocol's. The schema gives none under
-    protocols (it would be filled into every protocol, which would then give
-    it), nor copies one into a description; where a description marks a
-    choice as the published one, that choice is Protocol's default."""
+    """A protocol setting's default is Protocol's alone. The schema gives none
+    under protocols (it would be filled into every protocol, which would then
+    give it) or optimizer, nor writes one into a description (docs/config.md
+    shows Protocol's)."""
     properties = SCHEMA["properties"]["protocols"]["additionalProperties"]
-    published = Protocol().to_dict()
-    for key, spec in properties["properties"].items():
+    optimizer = SCHEMA["properties"]["optimizer"]["properties"]
+    for key, spec in [*properties["properties"].items(), *optimizer.items()]:
         assert "default" not in spec, key
         description = spec["description"]
         assert not PROSE_DEFAULT.search(description), (key, description)
-        marked = re.findall(r"(\w+) \(published\)", description)
-        assert marked in ([], [published[key]]), (key, description)
-    optimizer = SCHEMA["properties"]["optimizer"]["properties"]
-    for key, spec in optimizer.items():
-        assert not PROSE_DEFAULT.search(spec["description"]), (key, spec)
+        assert "(published)" not in description, (key, description)
+    assert SCHEMA["properties"]["optimizer"]["default"] == {}
 
 
-def test_the_readme_states_the_protocol_defaults():
-    """The README's Protocols table is where people read the defaults: each
-    it states is Protocol's (and each start temperature the loss's)."""
-    readme = open(os.path.join(ROOT, "README.md")).read()
-    rows = {}
-    for line in readme.splitlines():
-        cells = line.split("|")
-        if line.startswith("| `") and len(cells) == 4:
-            for key in re.findall(r"`(\w+)`", cells[1]):
-                rows[key] = cells[2]
-    p = Protocol()
-    assert f"bias ({p.bias:g})" in rows["bias"]
-    assert f"margin ({p.margin:g})" in rows["margin"]
-    warmup = f"({p.start_factor:g}, {p.warmup_fraction:g}, {p.final_ratio:g};"
-    assert warmup in rows["schedule"]
-    assert f"`{p.schedule}` (published)" in rows["schedule"]
-    onecycle = (f"(PyTorch's {p.pct_start:g}, {p.div_factor:g}, "
-                f"{p.final_div_factor:g}; {str(p.cycle_momentum).lower()}, "
-                f"{p.base_momentum:g}, {p.max_momentum:g};")  # fmt: skip
-    assert onecycle in rows["schedule"]
-    assert f"`{p.loss}` (published)" in rows["loss"]
-    assert f"`{p.queries}` (published)" in rows["queries"]
-    assert f"`{p.success}`: 100% top-k accuracy (published)" in rows["success"]
-    for key in ("normalize", "early_stopping", "stop_at_success"):
-        assert f"({str(getattr(p, key)).lower()}, published)" in rows[key], key
-    for key in ("query_sizes", "init", "patience_metric"):
-        assert f"`{getattr(p, key)}` (published)" in rows[key], key
-    assert f"`{p.reduction}` of its terms (the default)" in rows["reduction"]
-    for loss, name in (("infonce", "InfoNCE"), ("sigmoid", "sigmoid")):
-        stated = re.search(rf"{name} \w+ by t \(start ([\d.]+)\)", rows["temperature"])
-        assert float(stated[1]) == LOSS_FACTS[loss].start_temperature, loss
+def test_the_config_reference_is_generated_from_the_schema_and_protocol():
+    """docs/config.md is tools/config_reference.py's rendering of the schema,
+    with each protocol setting's default read from Protocol: not edited by
+    hand, and current."""
+    page = open(os.path.join(ROOT, "docs", "config.md"), encoding="utf-8").read()
+    assert page == render(SCHEMA), (
+        "stale: run .venv/bin/python tools/config_reference.py"
+    )
+    published = Protocol()
+    for key in ("learning_rate", "max_steps", "min_delta", "schedule", "margin"):
+        value = reference_inline(getattr(published, key))
+        assert re.search(
+            rf"^\| `{key}` \| [^|]+ \| `{re.escape(value)}` \|", page, re.M
+        )
+    for loss, facts in LOSS_FACTS.items():
+        if facts.start_temperature is not None:
+            assert f"{loss} `{facts.start_temperature}`" in page
 
 
 def test_a_config_of_ones_own_replaces_the_shipped_one(tmp_path):
     (tmp_path / "config.yaml").write_text("seeds: [0, 1]\ndatasets: {}\n")
-    mine = load({"dims": [3]}, SCHEMA_PATH, str(tmp_path / "config.yaml"), VOCAB)
+    mine = load({"dims": [3]}, SCHEMA_PATH, str(tmp_path / "config.yaml"), VOCAB).config
     assert mine["dims"] == [3] and mine["seeds"] == [0, 1] and mine["datasets"] == {}
-    assert mine["optimizer"] == defaults("optimizer")
-    nowhere = load({"dims": [3]}, SCHEMA_PATH, str(tmp_path / "absent.yaml"), VOCAB)
+    assert mine["optimizer"] == {}  # Protocol's defaults apply
+    nowhere = load(
+        {"dims": [3]}, SCHEMA_PATH, str(tmp_path / "absent.yaml"), VOCAB
+    ).config
     assert nowhere["datasets"] == complete({}, SCHEMA)["datasets"]
 
 
@@ -242,7 +215,7 @@ def test_command_line_strings_are_read_as_the_schema_wants():
         "datasets={x: {pattern: dense, seed: 3}}", "containers={cpu: 1.0}",
     ])  # fmt: skip
     assert typed["seeds"] == ["0"]  # what the schema saw before
-    config = load({}, SCHEMA_PATH, None, VOCAB, command_line=typed)
+    config = load({}, SCHEMA_PATH, None, VOCAB, command_line=typed).config
     assert config["seeds"] == [0] and config["deterministic"] is True
     assert config["optimizer"]["max_steps"] == 500
     assert config["optimizer"]["learning_rate"] == 0.001
@@ -260,9 +233,9 @@ def test_command_line_strings_are_read_as_the_schema_wants():
     # a key that is a list or a mapping: each form read as its own schema says
     for form in ("critical_d_of_n={ns: [10, 20]}",
                  "critical_d_of_n={ns: {published: [10, 20]}}"):  # fmt: skip
-        ns = load({}, SCHEMA_PATH, None, VOCAB, command_line=parse_config([form]))[
-            "critical_d_of_n"
-        ]["ns"]
+        ns = load(
+            {}, SCHEMA_PATH, None, VOCAB, command_line=parse_config([form])
+        ).config["critical_d_of_n"]["ns"]
         assert ns in ([10, 20], {"published": [10, 20]}), form
 
 
@@ -385,7 +358,7 @@ def test_a_search_within_its_cap_is_accepted():
     load({"dims": [8], "search": {"start": 10, "max_n": 10}}, SCHEMA_PATH, None, VOCAB)
     load({"dims": [295], "search": {"max_n": 100692}}, SCHEMA_PATH, None, VOCAB)
     grid = {"dims": [4, 300], "search": {"grid": {300: [10, 20]}}}
-    assert load(grid, SCHEMA_PATH, None, VOCAB)["dims"] == [4, 300]
+    assert load(grid, SCHEMA_PATH, None, VOCAB).config["dims"] == [4, 300]
     load({"critical_d": {"start": 4, "max_d": 4}}, SCHEMA_PATH, None, VOCAB)
     load({"critical_d_of_n": {"start": 4, "max_d": 4, "k": 3, "ns": [4]}},
          SCHEMA_PATH, None, VOCAB)  # fmt: skip

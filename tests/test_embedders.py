@@ -149,7 +149,7 @@ def test_the_schema_lists_the_backends_and_precisions():
 
 def checked(embedders_section):
     """A config of these embedders only (and the schema's defaults)."""
-    return load({"embedders": embedders_section}, SCHEMA_PATH, None, VOCAB)
+    return load({"embedders": embedders_section}, SCHEMA_PATH, None, VOCAB).config
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_a_model_whose_files_hide_its_dimension_needs_dims(monkeypatch, tmp_path
 
 
 def test_the_shipped_embedders_are_checked_clean():
-    shipped = load({}, SCHEMA_PATH, os.path.join(ROOT, "config.yaml"), VOCAB)
+    shipped = load({}, SCHEMA_PATH, os.path.join(ROOT, "config.yaml"), VOCAB).config
     assert set(shipped["embedders"]) == {"wordllama", "static-model"}
     assert errors(shipped) == []
 

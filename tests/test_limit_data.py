@@ -18,7 +18,8 @@ from embedding_limits.data.limit_text import (
 from embedding_limits.data.qrels import load_qrels
 from embedding_limits.retrieval.bm25 import bm25_metrics
 from embedding_limits.retrieval.metrics import METRICS, RECALL_CUTOFFS
-from embedding_limits.search.searches import Gallop, Search, SearchDone
+from embedding_limits.search.searches import Search
+from embedding_limits.search.strategies import Gallop, SearchDone
 
 VOCAB = load_vocabulary(os.path.join(ROOT, "resources", "vocab"))
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SCRIPTS, TOOLS, has_gpu
+from embedding_limits.config.protocol import Protocol
 from embedding_limits.data.qrels import Qrels, save_qrels
 from embedding_limits.store.documents import load_run
 
@@ -124,6 +125,23 @@ def test_a_protocol_of_ones_own(tmp_path):
     assert seed["solved"] == (seed["final_margin"] > 0)
 
 
+def test_the_workflows_protocol_document_runs_as_its_words_do(tmp_path):
+    """--protocol-json (the workflow's form) and --protocol KEY=VALUE (the
+    people's) describe the same job: the same protocol in the result, and the
+    same trajectory to the last bit."""
+    protocol = Protocol(name="mine", max_steps=300, learning_rate=0.02)
+    words, document = tmp_path / "words.json", tmp_path / "document.json"
+    common = ("--d", 3, "--n", 5, "--seeds", 0, "--device", "cpu")
+    done = optimize(*common, "--protocol", *protocol.options(), "--out", words)
+    assert done.returncode == 0, done.stderr
+    done = optimize(*common, "--protocol-json", protocol.to_json(), "--out", document)
+    assert done.returncode == 0, done.stderr
+    first, second = load_run(str(words)), load_run(str(document))
+    assert first["parameters"] == second["parameters"]
+    assert first["parameters"]["protocol"] == protocol.to_dict()
+    assert first["curves"] == second["curves"]
+
+
 def test_a_result_of_other_settings_is_not_named_published(tmp_path):
     """--protocol max_steps=5 is no longer the published protocol: its result
     says custom (unless name= says otherwise), and its label too."""
@@ -157,6 +175,11 @@ BAD = [
     (["--d", 4, "--n", 6, "--device", "tpu"], "--device", "invalid choice"),
     (["--d", 4, "--n", 200000], "--max-queries", "GiB"),
     (["--d", 4], "--n", "required"),
+    (["--d", 4, "--n", 6, "--protocol-json", '{"lr": 1}'], "--protocol-json: lr",
+     "is not a protocol setting"),
+    (["--d", 4, "--n", 6, "--protocol-json", "{"], "--protocol-json", "not JSON"),
+    (["--d", 4, "--n", 6, "--protocol-json", "{}", "--protocol", "max_steps=3"],
+     "--protocol", "not allowed with argument"),
 ]  # fmt: skip
 
 

@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from embedding_limits.reports import figure_style, figures
+from embedding_limits.reports import (
+    figure_style,
+    figures,
+    limit_figures,
+    search_figures,
+)
 from embedding_limits.reports.critical_d import (
     critical_d_of_n_table,
     critical_d_table,
@@ -64,7 +69,7 @@ def capped_markers(fig, marker="^"):
 
 def test_critical_n_vs_d_shows_a_capped_search_as_a_lower_bound(capped_at_d5):
     runs, critical = capped_at_d5
-    fig = figures.critical_n_vs_d(runs, critical, PAPER, [])
+    fig = search_figures.critical_n_vs_d(runs, critical, PAPER, [])
     points, labels = capped_markers(fig)
     # at the median over seeds: seed 1 fails n = 12 (11), seed 0 solves up to
     # the cap (12, a bound), so 11.5 is a lower bound of the median too
@@ -80,8 +85,8 @@ def test_critical_n_vs_d_shows_a_capped_search_as_a_lower_bound(capped_at_d5):
 def test_protocols_and_limits_figures_mark_the_cap(capped_at_d5):
     _, critical = capped_at_d5
     for fig in (
-        figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
-        figures.limits_vs_d(
+        limit_figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, []),
+        limit_figures.limits_vs_d(
             critical, PAPER, pd.DataFrame(columns=WITNESS), FOLLOWUPS, []
         ),
     ):
@@ -105,7 +110,7 @@ def test_extrapolation_fits_measured_rows_only(tmp_path):
         docs += [doc(d, n, {0: n <= target}) for n in range(target - 1, target + 2)]
     docs += [doc(16, n, {0: True}) for n in range(10, 13)]  # capped far too low
     _, critical = tables(tmp_path, docs)
-    fig = figures.extrapolation(critical, [])
+    fig = search_figures.extrapolation(critical, [])
     points, labels = capped_markers(fig)
     assert points == {(16.0, 12.0)} and labels == [CAPPED]
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
@@ -117,7 +122,7 @@ def test_extrapolation_fits_measured_rows_only(tmp_path):
 
 def test_accuracy_figures_mark_the_cap_on_their_x_axis(capped_at_d5, tmp_path):
     runs, critical = capped_at_d5
-    fig = figures.accuracy_vs_n(runs, critical, [])
+    fig = search_figures.accuracy_vs_n(runs, critical, [])
     points, labels = capped_markers(fig, ">")
     assert points == {(12.0, 1.0)} and CAPPED in legend(fig.axes[0])
     dashed = [line for line in lines(fig) if line.get_linestyle() == "--"]
@@ -134,7 +139,7 @@ def test_accuracy_figures_mark_the_cap_on_their_x_axis(capped_at_d5, tmp_path):
         searches.append((summary, docs))
     table = critical_d_table(searches)
     table.to_csv(tmp_path / "critical_d.csv", index=False)
-    fig = figures.accuracy_vs_d(
+    fig = search_figures.accuracy_vs_d(
         dimension_runs_table(searches), pd.read_csv(tmp_path / "critical_d.csv"), []
     )
     points, _ = capped_markers(fig, ">")
@@ -147,9 +152,9 @@ def test_seed_range_is_named_only_with_several_seeds(tmp_path):
     one = tables(tmp_path, [doc(4, n, {0: n <= 9}) for n in range(8, 11)])
     two = tables(tmp_path, [doc(4, n, {0: n <= 9, 1: n <= 8}) for n in range(8, 11)])
     for (runs, critical), named in ((one, False), (two, True)):
-        fig = figures.critical_n_vs_d(runs, critical, PAPER, [])
+        fig = search_figures.critical_n_vs_d(runs, critical, PAPER, [])
         assert ("seed range" in fig.axes[0].get_title()) is named
-        fig = figures.accuracy_vs_n(runs, critical, [])
+        fig = search_figures.accuracy_vs_n(runs, critical, [])
         assert ("seed range" in fig.axes[0].get_ylabel()) is named
 
 
@@ -157,10 +162,10 @@ def test_n_and_d_axes_have_integer_ticks(tmp_path):
     # n = 5..6 at one d: matplotlib's default ticks are 5.0, 5.25, 5.5, ...
     runs, critical = tables(tmp_path, [doc(4, n, {0: n <= 5}) for n in (5, 6)])
     axes = [
-        (figures.accuracy_vs_n(runs, critical, []), "x"),
-        (figures.critical_n_vs_d(runs, critical, PAPER, []), "x"),
-        (figures.critical_n_vs_d(runs, critical, PAPER, []), "y"),
-        (figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, []), "x"),
+        (search_figures.accuracy_vs_n(runs, critical, []), "x"),
+        (search_figures.critical_n_vs_d(runs, critical, PAPER, []), "x"),
+        (search_figures.critical_n_vs_d(runs, critical, PAPER, []), "y"),
+        (limit_figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, []), "x"),
     ]
     for fig, axis in axes:
         ax = fig.axes[0]
@@ -171,7 +176,7 @@ def test_n_and_d_axes_have_integer_ticks(tmp_path):
 
 
 def test_published_points_are_labelled_as_published_not_ours(capped_at_d5):
-    fig = figures.protocols_vs_d(capped_at_d5[1], PAPER, FOLLOWUPS, [])
+    fig = limit_figures.protocols_vs_d(capped_at_d5[1], PAPER, FOLLOWUPS, [])
     labels = legend(fig.axes[0])
     assert any(
         label.startswith("published by Bangachev et al. (arXiv:2605.23556)")
@@ -199,7 +204,7 @@ def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
     """n = 10: 6, bracketed; n = 12: at most 7 (6 never ruled out); n = 20:
     nothing solved up to 13, a lower bound at 14; the follow-ups in black."""
     critical = three_smallest_d(tmp_path)
-    fig = figures.critical_d_of_n(critical, FOLLOWUPS, [])
+    fig = limit_figures.critical_d_of_n(critical, FOLLOWUPS, [])
     ours = [line for line in lines(fig) if line.get_label().startswith("ours")]
     assert [line.get_label() for line in ours] == ["ours: published, k=2 (any seed)"]
     values = dict(zip(ours[0].get_xdata(), ours[0].get_ydata(), strict=True))
@@ -223,37 +228,47 @@ def test_the_smallest_d_of_n_draws_only_determined_values_on_its_line(tmp_path):
 
 def test_no_solved_d_is_said_in_the_axes(tmp_path):
     runs, critical = tables(tmp_path, [doc(4, n, {0: False}) for n in (5, 6)])
-    fig = figures.critical_n_vs_d(runs, critical, PAPER, [])
+    fig = search_figures.critical_n_vs_d(runs, critical, PAPER, [])
     texts = [text.get_text() for text in fig.axes[0].texts]
     assert "no d solved any n tested" in texts
 
 
-def test_every_figure_is_drawn_in_figures_smk_from_its_tables():
-    """One place for figures: each of figures.FIGURES has its rule in
-    figures.smk, whose inputs are the function's tables by name, and a
-    caption; no other rule file makes a figure."""
+def test_every_figure_is_one_entry_drawn_by_the_one_figure_rule():
+    """One place for figures: figures.smk is one rule, whose job for
+    results/figures/<name>.png calls FIGURES[name] with its tables by
+    argument; each entry's tables are its function's arguments (an optional
+    one defaults to None), each has its caption, and no caption is left over."""
     import glob
     import inspect
     import re
 
+    from embedding_limits.store import paths
+
     rules = os.path.join(ROOT, "workflow", "rules")
     text = open(os.path.join(rules, "figures.smk")).read()
-    blocks = dict(re.findall(r"\nrule (figure_\w+):\n(.*?)(?=\n\n\nrule |\Z)", text,
-                             re.S))  # fmt: skip
-    assert set(blocks) == {f"figure_{name}" for name in figures.FIGURES}
-    for name, draw in figures.FIGURES.items():
-        block = blocks[f"figure_{name}"]
-        inputs = re.search(r"input:\n(.*?)\n    output:", block, re.S)[1]
-        tables = set(inspect.signature(draw).parameters) - {"paths", "dpi"}
-        assert set(re.findall(r"^\s+(\w+)=", inputs, re.M)) == tables, name
-        assert f'"results/figures/{name}.png"' in block
-        assert os.path.exists(os.path.join(ROOT, "workflow", "report", f"{name}.rst"))
+    assert re.findall(r"^rule (\w+):", text, re.M) == ["figure"]
+    captions = os.path.join(ROOT, "workflow", "report", "figures")
+    assert sorted(os.listdir(captions)) == sorted(f"{n}.rst" for n in figures.FIGURES)
+    made = {v for v in vars(paths).values() if isinstance(v, str)}
+    for name, figure in figures.FIGURES.items():
+        signature = inspect.signature(figure.draw).parameters
+        arguments = set(signature) - {"paths", "dpi"}
+        assert arguments == set(figure.tables) | set(figure.resources), name
+        for optional in figure.optional:
+            assert optional in figure.tables and signature[optional].default is None
+        assert set(figure.tables.values()) <= made, name  # paths.py's tables
+        for file in figure.resources.values():
+            assert os.path.exists(os.path.join(ROOT, "resources", file))
+        assert open(os.path.join(captions, f"{name}.rst")).read().strip()
     for path in glob.glob(os.path.join(rules, "*.smk")):
-        if path.endswith("figures.smk"):
-            continue
-        for block in re.split(r"\n(?=(?:rule|checkpoint) )", open(path).read()):
-            output = re.search(r"\n    output:\n(.*?)\n    \w+:", block, re.S)
-            assert not output or "results/figures/" not in output[1], path
+        if not path.endswith("figures.smk"):
+            assert "paths.FIGURE" not in open(path).read(), path
+
+
+def test_a_figure_of_no_entry_is_named_with_the_list():
+    with pytest.raises(ValueError, match="no figure of reports/figures.py"):
+        figures.named("nosuch")
+    assert figures.named("embedders").draw is figures.FIGURES["embedders"].draw
 
 
 def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):
@@ -263,8 +278,8 @@ def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):
     d_of_n = three_smallest_d(tmp_path)
     _, critical = capped_at_d5
     for fig in (
-        figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),
-        figures.limits_vs_d(
+        limit_figures.protocols_vs_d(critical, PAPER, FOLLOWUPS, [], d_of_n=d_of_n),
+        limit_figures.limits_vs_d(
             critical, PAPER, pd.DataFrame(columns=WITNESS), FOLLOWUPS, [], d_of_n=d_of_n
         ),
     ):

@@ -1,7 +1,9 @@
 """Protocols: each loss, the schedule, the learned temperature, centroid
 queries and the margin against hand computations; configs; reruns."""
 
+import json
 import math
+import os
 
 import jax
 import jax.numpy as jnp
@@ -9,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from embedding_limits.config.load import ConfigError, load
 from embedding_limits.config.loss_facts import LOSS_FACTS
 from embedding_limits.config.protocol import (
@@ -37,6 +40,11 @@ from embedding_limits.free_embedding.schedules import (
     make_optimizer,
 )
 from helpers import SCHEMA_PATH, VOCAB
+
+# the follow-ups' protocols as configs/protocols.yaml writes them
+SHIPPED_PROTOCOLS = load(
+    {}, SCHEMA_PATH, os.path.join(ROOT, "configs", "protocols.yaml"), VOCAB
+).protocols.values()
 
 # three queries, four documents; query 2 has a single relevant document
 SCORES = np.array([[0.9, 0.1, -0.3, 0.5], [0.2, 0.8, 0.7, -0.1], [0.0, 0.3, 0.6, 0.4]])
@@ -281,6 +289,31 @@ def test_a_command_line_key_given_twice_is_refused():
         "learning_rate": "given twice (learning_rate=0.01, learning_rate=5); "
         "give each key once"
     }
+
+
+@pytest.mark.parametrize("protocol", [Protocol(), *SHIPPED_PROTOCOLS])
+def test_a_protocol_is_handed_to_a_job_as_one_document_and_read_back_whole(protocol):
+    """What the workflow hands a job (--protocol-json) is the protocol itself:
+    every setting, each float to its last bit, read back by the dataclass."""
+    document = protocol.to_json()
+    assert json.loads(document) == protocol.to_dict()
+    assert Protocol.from_json(document) == protocol
+
+
+@pytest.mark.parametrize(
+    "document,key,message",
+    [
+        ('{"learning_rate": 0.01, "lr": 1}', "lr", "is not a protocol setting"),
+        ('{"loss": "cosine"}', "loss", "must be one of infonce"),
+        ('{"max_steps": 0}', "max_steps", "integer in 1.."),
+        ('["loss", "hinge"]', "protocol", "must be a mapping"),
+        ('{"loss": "hinge",', "protocol", "is not JSON"),
+    ],
+)
+def test_a_bad_protocol_document_is_refused_naming_the_setting(document, key, message):
+    with pytest.raises(ProtocolError) as error:
+        Protocol.from_json(document)
+    assert message in error.value.errors[key]
 
 
 BAD = [

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from helpers import BIN, N_FIGURES, TINY, run_file, snakemake
+from helpers import BIN, N_FIGURES, TINY, job_counts, run_file, snakemake
 
 pytestmark = pytest.mark.workflow
 GRID = {**TINY, "dims": [3], "seeds": [0], "search": {"grid": {3: [5, 6, 7]}}}
@@ -42,9 +42,7 @@ def copy_of(workdir, tmp_path):
 
 def jobs_run(done) -> dict[str, int]:
     """Rule -> job count, from a real run's job stats."""
-    table = (done.stdout + done.stderr).split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    rows = [line.split() for line in table.strip().splitlines()[2:]]
-    return {rule: int(count) for rule, count in rows if rule != "total"}
+    return job_counts(done.stdout + done.stderr)
 
 
 def outcome(path):

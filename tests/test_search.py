@@ -6,22 +6,19 @@ import math
 import pytest
 
 from embedding_limits import paper
-from embedding_limits.config.load import start_n
 from embedding_limits.config.protocol import Protocol
+from embedding_limits.config.sections import start_n
 from embedding_limits.memory.budget import largest_n, probe_mb
 from embedding_limits.reports.critical_n import critical_n
-from embedding_limits.search.searches import (
+from embedding_limits.search.searches import Search, replay, replay_search, warm_chain
+from embedding_limits.search.strategies import (
     STRATEGIES,
     Bisect,
     Gallop,
     Grid,
     NeedProbe,
-    Search,
     SearchDone,
     plan_search,
-    replay,
-    replay_search,
-    warm_chain,
 )
 
 

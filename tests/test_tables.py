@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embedding_limits.config.load import start_n
+from embedding_limits.config.sections import start_n
 from embedding_limits.paper import CUBIC as PAPER_CUBIC
 from embedding_limits.paper import REPORTED as PAPER_REPORTED
 from embedding_limits.reports.critical_d import critical_d_of_n_table, critical_d_table
@@ -17,7 +17,8 @@ from embedding_limits.reports.fit import (
     fit_table,
 )
 from embedding_limits.reports.seeds import per_seed_values
-from embedding_limits.search.searches import Bisect, Gallop, Search, replay, warm_chain
+from embedding_limits.search.searches import Search, replay, warm_chain
+from embedding_limits.search.strategies import Bisect, Gallop
 from helpers import d_of_n_search
 from helpers import run_document as doc
 

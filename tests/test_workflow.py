@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from embedding_limits.search.searches import Bisect, Gallop, Search, replay
+from embedding_limits.search.searches import Search, replay
+from embedding_limits.search.strategies import Bisect, Gallop
 from helpers import (
     BIN,
     N_FIGURES,
@@ -456,11 +457,11 @@ def test_config_on_the_command_line_goes_on_top_as_typed(tmp_path):
         tmp_path, "-n", "-p", "--config", "seeds=[0, 7]",
         "optimizer={max_steps: 500, learning_rate: 1e-3}",
     ).stdout  # fmt: skip
-    assert "--seeds 0 7" in out and "max_steps=500" in out
-    assert "learning_rate=0.001" in out
+    assert "--seeds 0 7" in out and '"max_steps": 500' in out
+    assert '"learning_rate": 0.001' in out
     config = "protocols={fast-1: {max_steps: 9, loss: sigmoid}}"
     out = snakemake(tmp_path, "-n", "-p", "--config", config).stdout
-    assert "name=fast-1 loss=sigmoid" in out and "max_steps=9" in out
+    assert '"name": "fast-1", "loss": "sigmoid"' in out and '"max_steps": 9' in out
     assert "protocol~fast-1/k~2/d~3/n~5.json" in out
     done = snakemake(tmp_path, "-n", "--config", "seeds=[zero]", check=False)
     message = done.stdout + done.stderr

@@ -8,29 +8,21 @@ rule aggregate:
         summaries=N_SUMMARIES,
         paper=f"{RESOURCES}/paper_table6.csv",
     output:
-        runs=report(
-            "results/tables/runs.csv",
-            caption="../report/runs.rst",
-            category="Tables",
-        ),
+        runs=report(paths.RUNS_TABLE, caption="../report/runs.rst", category="Tables"),
         critical_csv=report(
-            "results/tables/critical_n.csv",
+            paths.CRITICAL_N_TABLE,
             caption="../report/critical_n.rst",
             category="Tables",
         ),
-        critical_md="results/tables/critical_n.md",
-        fit=report(
-            "results/tables/fit.csv",
-            caption="../report/fit.rst",
-            category="Tables",
-        ),
+        critical_md=paths.CRITICAL_N_MARKDOWN,
+        fit=report(paths.FIT_TABLE, caption="../report/fit.rst", category="Tables"),
     log:
         "logs/aggregate.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     params:
         protocols=PROTOCOL_SETTINGS,
         seeds=config["seeds"],
@@ -44,23 +36,23 @@ rule critical_d:
         summaries=D_SUMMARIES,
     output:
         table=report(
-            "results/tables/critical_d.csv",
+            paths.CRITICAL_D_TABLE,
             caption="../report/critical_d.rst",
             category="Datasets",
         ),
-        runs="results/tables/dimension_runs.csv",
+        runs=paths.DIMENSION_RUNS_TABLE,
     log:
         "logs/critical_d.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     params:
         protocols=PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
-        specs={name: dataset_spec(name) for name in DATASETS},
+        specs={name: spec.to_dict() for name, spec in DATASETS.items()},
     script:
         "../scripts/aggregate_dimensions.py"
 
@@ -70,7 +62,7 @@ rule critical_d_of_n:
         summaries=D_OF_N_SUMMARIES,
     output:
         table=report(
-            "results/tables/critical_d_of_n.csv",
+            paths.CRITICAL_D_OF_N_TABLE,
             caption="../report/critical_d_of_n_table.rst",
             category="Smallest d for each n",
         ),
@@ -78,9 +70,9 @@ rule critical_d_of_n:
         "logs/critical_d_of_n.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     params:
         protocols=PROTOCOL_SETTINGS,
         seeds=config["seeds"],

@@ -1,4 +1,7 @@
-# Stage 1: the qrels of every (n, k): all k-subsets of n documents.
+# Stage 1: the qrels of every (n, k): all k-subsets of n documents; and the
+# LIMIT-style text datasets of the config, each in the MTEB/BEIR layout.
+
+from embedding_limits.memory.sizes import qrels_job_mb
 
 
 rule qrels:
@@ -10,11 +13,11 @@ rule qrels:
     group:
         "probe"
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     resources:
-        mem_mb=qrels_mem_mb,
+        mem_mb=lambda w: qrels_job_mb(int(w.n), int(w.k)),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_qrels.py",
@@ -31,26 +34,26 @@ rule qrels:
 
 rule limit_dataset:
     output:
-        corpus="results/datasets/{dataset}/corpus.jsonl",
-        queries="results/datasets/{dataset}/queries.jsonl",
-        qrels_jsonl="results/datasets/{dataset}/qrels.jsonl",
-        qrels_tsv="results/datasets/{dataset}/qrels/test.tsv",
+        corpus=paths.DATASET_CORPUS,
+        queries=paths.DATASET_QUERIES,
+        qrels_jsonl=paths.DATASET_QRELS_JSONL,
+        qrels_tsv=paths.DATASET_QRELS_TSV,
         qrels=paths.DATASET_QRELS,
-        manifest="results/datasets/{dataset}/manifest.json",
+        manifest=paths.DATASET_MANIFEST,
     log:
         "logs/datasets/{dataset}.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     resources:
-        mem_mb=dataset_mem_mb,
+        mem_mb=lambda w: budget.dataset_mb(DATASETS[w.dataset]),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_dataset.py",
         vocab=f"{RESOURCES}/vocab",
-        options=dataset_options,
-        folder=lambda wildcards: f"results/datasets/{wildcards.dataset}",
+        options=lambda w: DATASETS[w.dataset].options(),
+        folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
     shell:
         """
         {params.python:q} {params.script:q} \
@@ -64,5 +67,5 @@ rule limit_dataset:
 
 rule datasets:
     input:
-        DATASET_MANIFESTS,
+        targets.per_dataset(paths.DATASET_MANIFEST, DATASETS),
     localrule: True

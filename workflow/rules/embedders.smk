@@ -1,15 +1,19 @@
-# Stage 7: real embedding models on the datasets. Each embedder embeds a
+# Stage 6: real embedding models on the datasets. Each embedder embeds a
 # dataset once (documents and queries, at the model's full dimension); one
 # job per (dataset, embedder, dim, precision) scores it with MTEB's metrics;
-# the table joins them with BM25's (its figure is in figures.smk). An
-# embedder on device gpu requests a GPU and never shares a cluster job, like
-# an optimisation job.
+# the table joins them with BM25's (its figure is figures.smk's). An embedder
+# on device gpu requests a GPU and never shares a cluster job, like an
+# optimisation job.
+
+from embedding_limits.embedders.job_resources import EmbedJobs
+
+EMBED = EmbedJobs(config, EMBEDDERS, ENVS)
 
 
 rule embed:
     input:
-        corpus="results/datasets/{dataset}/corpus.jsonl",
-        queries="results/datasets/{dataset}/queries.jsonl",
+        corpus=paths.DATASET_CORPUS,
+        queries=paths.DATASET_QUERIES,
     output:
         embeddings=paths.EMBEDDINGS,
     log:
@@ -17,19 +21,19 @@ rule embed:
     benchmark:
         "benchmarks/embeddings/{dataset}/embedder~{embedder}.tsv"
     group:
-        embed_group
+        EMBED.group
     conda:
-        embed_conda_env
+        EMBED.conda_env
     container:
-        embed_image
+        EMBED.image
     resources:
-        gpu=embed_gpus,
-        mem_mb=embed_mem_mb,
+        gpu=EMBED.gpus,
+        mem_mb=lambda w: budget.embed_mb(DATASETS[w.dataset]),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/embed.py",
-        options=embed_options,
-        folder=lambda wildcards: f"results/datasets/{wildcards.dataset}",
+        options=EMBED.options,
+        folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
     shell:
         """
         {params.python:q} {params.script:q} \
@@ -44,7 +48,7 @@ rule embed:
 rule score_embedder:
     input:
         embeddings=paths.EMBEDDINGS,
-        qrels="results/datasets/{dataset}/qrels.jsonl",
+        qrels=paths.DATASET_QRELS_JSONL,
     output:
         score=paths.EMBEDDER_SCORE,
     log:
@@ -52,11 +56,11 @@ rule score_embedder:
     group:
         "embed"
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     resources:
-        mem_mb=score_mem_mb,
+        mem_mb=lambda w: budget.score_mb(DATASETS[w.dataset]),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/score_embeddings.py",
@@ -75,11 +79,11 @@ rule score_embedder:
 rule embedders_table:
     input:
         scores=EMBEDDER_SCORES,
-        manifests=DATASET_MANIFESTS,
-        bm25="results/tables/retrieval.csv",
+        manifests=targets.per_dataset(paths.DATASET_MANIFEST, DATASETS),
+        bm25=paths.RETRIEVAL_TABLE,
     output:
         table=report(
-            "results/tables/embedders.csv",
+            paths.EMBEDDERS_TABLE,
             caption="../report/embedders_table.rst",
             category="Datasets",
         ),
@@ -87,8 +91,8 @@ rule embedders_table:
         "logs/embedders.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     script:
         "../scripts/aggregate_embedders.py"

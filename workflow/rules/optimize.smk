@@ -1,13 +1,24 @@
 # Stage 2: one optimisation job per (protocol, source, d, n), every seed inside
 # it. A checkpoint, so that the searches can read its outcome. {source} names
 # the qrels: k~K (all k-subsets of n documents) or dataset~NAME (a LIMIT-style
-# dataset's qrels, n its documents). GPU jobs (config device / gpu_min_dim)
-# request gpu=1, run with --device gpu, and never share a cluster job.
+# dataset's qrels, n its documents). The job is handed its protocol whole, as
+# one JSON document. GPU jobs (config device / gpu_min_dim) request gpu=1, run
+# with --device gpu, and never share a cluster job.
+
+from embedding_limits.free_embedding.job_resources import OptimizeJobs
+
+OPTIMIZE = OptimizeJobs(config, PROTOCOLS, DATASETS, ENVS)
+# JAX on a shared GPU node: allocate on demand; every job keeps its compiled
+# programs in one cache, so repeated shapes load instead of compiling.
+JAX_ENV = (
+    "XLA_PYTHON_CLIENT_PREALLOCATE=false "
+    "JAX_COMPILATION_CACHE_DIR=${JAX_COMPILATION_CACHE_DIR:-$PWD/.jax-cache}"
+)
 
 
 checkpoint optimize:
     input:
-        qrels=qrels_of,
+        qrels=OPTIMIZE.qrels,
     output:
         run=paths.RUN,
     log:
@@ -15,22 +26,22 @@ checkpoint optimize:
     benchmark:
         "benchmarks/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.tsv"
     group:
-        job_group
+        OPTIMIZE.group
     conda:
-        job_conda_env
+        OPTIMIZE.conda_env
     container:
-        job_image
+        OPTIMIZE.image
     resources:
-        gpu=job_gpus,
-        mem_mb=job_mem_mb,
+        gpu=OPTIMIZE.gpus,
+        mem_mb=OPTIMIZE.mem_mb,
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/optimize.py",
-        k=job_k,
+        k=OPTIMIZE.k,
         seeds=" ".join(str(s) for s in config["seeds"]),
-        device=job_device,
+        device=OPTIMIZE.device,
         deterministic="--deterministic" if config["deterministic"] else "",
-        protocol=job_protocol,
+        protocol=OPTIMIZE.protocol,
         jax_env=JAX_ENV,
     shell:
         """
@@ -40,7 +51,7 @@ checkpoint optimize:
             --qrels {input.qrels:q} \
             --seeds {params.seeds} \
             --device {params.device} {params.deterministic} \
-            --protocol {params.protocol} \
+            --protocol-json {params.protocol:q} \
             --out {output.run:q} \
             >{log:q} 2>&1
         """

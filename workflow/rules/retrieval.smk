@@ -3,13 +3,13 @@
 
 rule retrieval:
     input:
-        manifests=DATASET_MANIFESTS,
-        corpora=expand("results/datasets/{dataset}/corpus.jsonl", dataset=DATASETS),
-        queries=expand("results/datasets/{dataset}/queries.jsonl", dataset=DATASETS),
-        qrels=expand("results/datasets/{dataset}/qrels.jsonl", dataset=DATASETS),
+        manifests=targets.per_dataset(paths.DATASET_MANIFEST, DATASETS),
+        corpora=targets.per_dataset(paths.DATASET_CORPUS, DATASETS),
+        queries=targets.per_dataset(paths.DATASET_QUERIES, DATASETS),
+        qrels=targets.per_dataset(paths.DATASET_QRELS_JSONL, DATASETS),
     output:
         table=report(
-            "results/tables/retrieval.csv",
+            paths.RETRIEVAL_TABLE,
             caption="../report/retrieval.rst",
             category="Datasets",
         ),
@@ -17,8 +17,8 @@ rule retrieval:
         "logs/retrieval.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     script:
         "../scripts/bm25_retrieval.py"

@@ -1,23 +1,38 @@
-# Stage 3: the adaptive searches: the critical n of each (protocol, k, d), or
-# its explicit grid, and the critical d of each (protocol, dataset), with each
-# seed's own. Their jobs are the optimize checkpoints'; this rule records what
-# was run and found.
+# Stage 3: the adaptive searches (common.smk's SEARCHES, search/plan.py): the
+# critical n of each (protocol, k, d), the critical d of each (protocol,
+# dataset) and the smallest d of each (protocol, n). Their jobs are the
+# optimize checkpoints'; a search is replayed over the finished ones after
+# each (search/checkpoints.py), and this rule records what it ran and found.
+
+from snakemake.exceptions import IncompleteCheckpointException
+
+from embedding_limits.search.checkpoints import SearchJobs
+
+SEARCH = SearchJobs(
+    BY_SUMMARY,
+    PROTOCOL_SETTINGS,
+    config["seeds"],
+    DATASET_K,
+    run_of=lambda probe: checkpoints.optimize.get(**probe).output.run,
+    pending=IncompleteCheckpointException,
+    fail=WorkflowError,
+)
 
 
 rule search:
     input:
-        runs=search_runs,
-        meanwhile=search_meanwhile,
+        runs=SEARCH.runs,
+        meanwhile=SEARCH.meanwhile,
     output:
         summary=paths.SUMMARY,
     log:
         "logs/search/protocol~{protocol}/{subject}/{settings}.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     params:
-        found=search_found,
+        found=SEARCH.found,
     script:
         "../scripts/write_search_summary.py"

@@ -9,11 +9,13 @@ rule witness:
     log:
         "logs/witnesses/{construction}/k~{k}/{precision}.log",
     conda:
-        "../../envs/jax-cpu.yaml"
+        f"{ENVS}/jax-cpu.yaml"
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     resources:
-        mem_mb=witness_mem_mb,
+        mem_mb=lambda w: budget.witness_mem_mb(
+            CAP_MB, int(w.k), config["witnesses"]["max_n"]
+        ),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/witness.py",
@@ -40,24 +42,23 @@ rule witness_table:
         witnesses=WITNESSES,
     output:
         table=report(
-            "results/tables/witness.csv",
+            paths.WITNESS_TABLE,
             caption="../report/witness.rst",
             category="Witnesses",
         ),
-        placements="results/tables/witness_placements.csv",
+        placements=paths.WITNESS_PLACEMENTS_TABLE,
     log:
         "logs/witness_table.log",
     localrule: True
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     container:
-        config["containers"]["cpu"]
+        CPU_IMAGE
     script:
         "../scripts/aggregate_witnesses.py"
 
 
 rule witnesses:
     input:
-        "results/tables/witness.csv",
-        "results/figures/limits_vs_d.png",
+        targets.WITNESS_TARGETS,
     localrule: True

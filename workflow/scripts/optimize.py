@@ -8,6 +8,9 @@ Example (the published protocol, then a sigmoid one):
         name=sigmoid loss=sigmoid learn_temperature=true schedule=warmup_cosine \\
         early_stopping=false success=margin --out sigmoid.json
 
+The workflow hands a job its protocol whole, as the JSON document of
+Protocol.to_json (--protocol-json); --protocol KEY=VALUE is the form for people.
+
 Progress goes to stderr; the result JSON is written atomically to --out.
 """
 
@@ -42,10 +45,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, nargs="+", default=[42],
                    help="seeds, run in one compiled program (default: 42)")  # fmt: skip
     defaults = " ".join(PUBLISHED.options()[1:])
-    p.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE",
-                   help="settings over the published ones, each key once (named "
-                   "custom where one differs, unless name= is given): "
-                   f"{defaults}")  # fmt: skip
+    given = p.add_mutually_exclusive_group()
+    given.add_argument("--protocol", nargs="+", default=[], metavar="KEY=VALUE",
+                       help="settings over the published ones, each key once "
+                       "(named custom where one differs, unless name= is given): "
+                       f"{defaults}")  # fmt: skip
+    given.add_argument("--protocol-json", metavar="DOCUMENT",
+                       help="the whole protocol as one JSON object of every "
+                       "setting, as Protocol.to_json writes it (the workflow's "
+                       "form)")  # fmt: skip
     p.add_argument("--max-queries", type=int, help="a sample of queries per seed")
     p.add_argument(
         "--device",
@@ -79,12 +87,17 @@ def settings_from(args, qrels) -> RunSettings:
         if args.n not in (None, qrels.num_docs):
             fail(f"argument --n: {args.n} != the {qrels.num_docs} documents of "
                  f"{args.qrels}")  # fmt: skip
+    option = "--protocol-json" if args.protocol_json is not None else "--protocol"
     try:
-        protocol = from_options(args.protocol)
+        protocol = (
+            Protocol.from_json(args.protocol_json)
+            if args.protocol_json is not None
+            else from_options(args.protocol)
+        )
     except (ProtocolError, TypeError) as err:
         errors = getattr(err, "errors", {"protocol": str(err)})
         key, message = next(iter(errors.items()))
-        fail(f"argument --protocol: {key}: {message}")
+        fail(f"argument {option}: {key}: {message}")
     try:
         return RunSettings(
             d=args.d, n=qrels.num_docs if qrels else args.n, k=k,

@@ -1,7 +1,7 @@
 """Snakemake script: tables -> one figure, as PNG and PDF.
 
-The figure is the one the output is named after (reports.figures.FIGURES), called
-with the rule's inputs, read as tables, by their names.
+The figure is the one the output is named after (reports/figures.py's
+FIGURES), called with the rule's inputs, read as tables, by their names.
 """
 
 import sys
@@ -14,22 +14,15 @@ import pandas as pd  # noqa: E402
 
 from embedding_limits.reports.figures import FIGURES  # noqa: E402
 
-# resources/ tables open with their citation in '#' lines; results/ tables
-# have none, and a '#' inside one of their fields is data.
-CITED = ("paper", "followups")
-
 sm = snakemake  # noqa: F821
-# an optional table (d_of_n) is an input list of one path, or of none when
-# its searches are off: the figure then leaves it out
-paths = {
-    name: value if isinstance(value, str) else (value[0] if len(value) else None)
-    for name, value in sm.input.items()
-}
+name = Path(sm.output.png).stem
+figure = FIGURES[name]
+# resources/ tables open with their citation in '#' lines; results/ tables
+# have none, and a '#' inside one of their fields is data. An optional table
+# the config does not make is no input: the figure then leaves it out.
 tables = {
-    name: pd.read_csv(path, comment="#" if name in CITED else None)
-    for name, path in paths.items()
-    if path
+    argument: pd.read_csv(path, comment="#" if argument in figure.resources else None)
+    for argument, path in sm.input.items()
 }
-draw = FIGURES[Path(sm.output.png).stem]
-draw(**tables, paths=[sm.output.png, sm.output.pdf], dpi=sm.params.dpi)
-print(f"{Path(sm.output.png).stem}: drawn from {', '.join(tables)}", file=sys.stderr)
+figure.draw(**tables, paths=[sm.output.png, sm.output.pdf], dpi=sm.params.dpi)
+print(f"{name}: drawn from {', '.join(tables)}", file=sys.stderr)

@@ -6,20 +6,21 @@ file replaces ``config.yaml``. Either way every key left out takes the
 schema's default, and the schema's defaults are the shipped ``config.yaml``.
 The schema's checks and defaults, and the reading of ``--config`` values, are
 schema.py's; here are the checks the schema cannot express (``experiment_errors``:
-each names the key and the fix), ``load``, which runs them all, and what a
-checked config means: its protocols and each search's strategy.
+each names the key and the fix), ``load``, which runs them all and builds the
+protocols and datasets once. What its sections mean is sections.py's;
+search/plan.py turns it into searches.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
-from .. import paper
 from ..data.limit_text import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from ..embedders import checks as embedder_checks
-from ..search.strategies import Bisect, Gallop, Grid, Strategy
 from .protocol import Protocol, ProtocolError, resolve
 from .schema import ConfigError, complete, from_command_line, merge, read_yaml
+from .sections import grid_of, start_n
 
 
 def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
@@ -65,6 +66,14 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
     for name, settings in config["datasets"].items():
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+    return errors
+
+
+def protocols(config: dict) -> tuple[dict[str, Protocol], list[str]]:
+    """Every protocol of the config, by name, each built once from its
+    overrides over ``optimizer``; and what is wrong with them, each error
+    naming its key."""
+    built, errors = {}, []
     for name, overrides in config["protocols"].items():
         try:
             protocol = resolve(name, overrides, config["optimizer"])
@@ -78,14 +87,8 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
                 f"queries, so it cannot search a dataset's critical d; set "
                 f"critical_d.enabled: false or leave query_sizes out"
             )
-    return errors
-
-
-def start_n(d: int, k: int, start) -> int:
-    """The first n of a critical-n search: ``search.start`` itself, or for
-    ``auto`` the paper's cubic at d; never below k + 1."""
-    guess = round(paper.cubic(d)) if start == "auto" else int(start)
-    return max(guess, k + 1)
+        built[name] = protocol
+    return built, errors
 
 
 def _cap_errors(config: dict) -> list[str]:
@@ -171,42 +174,15 @@ def _unknown_protocols(config: dict, section: str) -> list[str]:
     ]
 
 
-def grid_of(search: dict, d: int) -> list[int] | None:
-    """The n that the config's ``search`` settings list for d, if any."""
-    grid = search["grid"]
-    return grid.get(d, grid.get(str(d)))
+@dataclass(frozen=True)
+class Experiment:
+    """A checked config, every default filled in, with its protocols and
+    datasets by name: what the workflow runs. Each protocol is built here
+    once; every job is handed its own as one document (``Protocol.to_json``)."""
 
-
-def n_strategy(config: dict, k: int, d: int) -> Strategy:
-    """How the critical n of (k, d) is searched: the n that search.grid lists
-    for d, under either strategy; else search.strategy's way."""
-    s = config["search"]
-    grid = grid_of(s, d)
-    if grid is not None:
-        return Grid(tuple(grid))
-    if s["strategy"] == "gallop":
-        return Gallop(start=start_n(d, k, s["start"]), sweep=tuple(s["sweep"]))
-    raise ValueError(f"search.strategy {s['strategy']}: no way to search d = {d}")
-
-
-def d_strategy(config: dict) -> Strategy:
-    """How the critical d of each dataset is searched: a gallop."""
-    c = config["critical_d"]
-    return Gallop(start=c["start"], sweep=tuple(c["sweep"]))
-
-
-def d_of_n_strategy(config: dict) -> Strategy:
-    """How the smallest d of each n is searched: a bisection of a window."""
-    c = config["critical_d_of_n"]
-    return Bisect(start=c["start"], window=c["window"], ahead=c["probe_ahead"])
-
-
-def protocols(config: dict) -> dict[str, Protocol]:
-    """Every protocol of a checked config, by name."""
-    return {
-        name: resolve(name, overrides, config["optimizer"])
-        for name, overrides in config["protocols"].items()
-    }
+    config: dict
+    protocols: dict[str, Protocol]
+    datasets: dict[str, DatasetSpec]
 
 
 def load(
@@ -215,16 +191,21 @@ def load(
     base_path: str | None,
     vocab_dir: str,
     command_line: dict | None = None,
-):
-    """The workflow's config: ``base_path`` (if it exists) under ``overrides``,
-    under ``command_line`` (Snakemake's ``--config``, read as the schema wants:
-    ``from_command_line``), checked and completed; raises ConfigError listing
-    every problem."""
+) -> Experiment:
+    """The workflow's experiment: ``base_path`` (if it exists) under
+    ``overrides``, under ``command_line`` (Snakemake's ``--config``, read as the
+    schema wants: ``from_command_line``), checked and completed; raises
+    ConfigError listing every problem."""
     schema = read_yaml(schema_path)
     base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
     typed = from_command_line(dict(command_line or {}), schema)
     config = complete(merge(merge(base, overrides), typed), schema)
-    errors = experiment_errors(config, load_vocabulary(vocab_dir))
+    built, protocol_errors = protocols(config)
+    errors = experiment_errors(config, load_vocabulary(vocab_dir)) + protocol_errors
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
-    return config
+    datasets = {
+        name: DatasetSpec(name=name, **settings)
+        for name, settings in config["datasets"].items()
+    }
+    return Experiment(config, built, datasets)

@@ -14,6 +14,7 @@ in ``Protocol`` alone: the schema holds none of them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from dataclasses import dataclass
 
@@ -82,8 +83,33 @@ class Protocol:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def to_json(self) -> str:
+        """The protocol as one JSON document, every setting in field order:
+        what the workflow hands a job (``optimize.py --protocol-json``)."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, settings: dict) -> Protocol:
+        """The protocol that ``settings`` (a mapping of its fields) describes;
+        a key that is no setting is an error, not ignored."""
+        if not isinstance(settings, dict):
+            raise ProtocolError({"protocol": f"must be a mapping, got {settings!r}"})
+        unknown = sorted(set(settings) - set(FIELDS))
+        if unknown:
+            raise ProtocolError({k: "is not a protocol setting" for k in unknown})
+        return cls(**settings)
+
+    @classmethod
+    def from_json(cls, document: str) -> Protocol:
+        """The protocol of :meth:`to_json`'s document, checked as any other."""
+        try:
+            settings = json.loads(document)
+        except json.JSONDecodeError as err:
+            raise ProtocolError({"protocol": f"is not JSON: {err}"}) from None
+        return cls.from_dict(settings)
+
     def options(self) -> list[str]:
-        """As ``key=value`` words for ``optimize.py --protocol``."""
+        """As ``key=value`` words, the command line's form for people."""
         return [f"{k}={_word(v)}" for k, v in self.to_dict().items()]
 
 

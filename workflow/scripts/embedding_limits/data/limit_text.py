@@ -10,6 +10,7 @@ asks about, so the documents look alike.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,14 @@ class DatasetSpec:
     pattern: str = "dense"
     attributes_per_doc: int = 50
     seed: int = 0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def options(self) -> str:
+        """Its settings as make_dataset.py options: ``--queries 1000 --k 2 ...``."""
+        settings = {k: v for k, v in self.to_dict().items() if k != "name"}
+        return " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
 
 
 @dataclass(frozen=True)

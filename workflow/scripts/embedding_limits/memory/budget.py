@@ -2,10 +2,10 @@
 
 The workflow learns one number, ``cap_mb``: the ``mem_mb`` resource, which is
 the machine's memory on a local run and the largest partition's on a cluster
-(README, "Memory"). Against it, :func:`config_errors` lists every job that can
+(docs/running.md, "Memory"). Against it, :func:`config_errors` lists every job that can
 never fit, by the config key that asks for it and the size it needs, and the
 ``largest_*`` functions tell each search where to stop. The sizes are
-memory.py's (no JAX here).
+sizes.py's (no JAX here).
 """
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ import itertools
 import math
 
 from ..config.protocol import Protocol
+from ..config.sections import d_of_n_ns, searched
+from ..data.limit_text import DatasetSpec
 from ..data.qrels import protocol_queries
-from ..search.searches import d_of_n_ns, searched
+from ..store.documents import ResultError, load_summary, load_witness
 from .sizes import (
     MB,
     dataset_job_mb,
+    embed_job_mb,
     largest_fitting,
     optimize_job_mb,
     qrels_job_mb,
+    score_job_mb,
     size,
     witness_job_mb,
 )
@@ -31,8 +35,32 @@ def probe_mb(k: int, d: int, n: int, protocol: Protocol) -> int:
     """The larger of a probe's two jobs: its qrels (every k-subset) and its
     optimisation (of the protocol's queries: with query_sizes 1..k, the
     smaller subsets too)."""
-    queries = protocol_queries(n, k, protocol.query_sizes)
-    return max(qrels_job_mb(n, k), optimize_job_mb(queries, n, d, k, protocol.loss))
+    return max(qrels_job_mb(n, k), optimize_mb(protocol, n, d, k))
+
+
+def optimize_mb(
+    protocol: Protocol, n: int, d: int, k: int, queries: int | None = None
+) -> int:
+    """The mem_mb of one optimisation job: of ``queries`` (a dataset's), or
+    without them of the protocol's own queries of n documents."""
+    if queries is None:
+        queries = protocol_queries(n, k, protocol.query_sizes)
+    return optimize_job_mb(queries, n, d, k, protocol.loss)
+
+
+def dataset_mb(spec: DatasetSpec) -> int:
+    """The mem_mb of making a LIMIT-style dataset."""
+    return dataset_job_mb(spec.documents, spec.queries, spec.k, spec.attributes_per_doc)
+
+
+def embed_mb(spec: DatasetSpec) -> int:
+    """The mem_mb of embedding a dataset (a profile may give a large model more)."""
+    return embed_job_mb(spec.documents, spec.queries)
+
+
+def score_mb(spec: DatasetSpec) -> int:
+    """The mem_mb of scoring a dataset's embeddings at one dim and precision."""
+    return score_job_mb(spec.documents)
 
 
 def largest_n(
@@ -137,6 +165,13 @@ def _d_of_n_errors(config, protocols, cap_mb) -> list[str]:
     return errors
 
 
+def witness_mem_mb(cap_mb: int | None, k: int, max_n: int) -> int:
+    """A witness job's memory at the largest n it may check: max_n, or less
+    where memory stops it (witness.py --memory-mb finds the same n)."""
+    largest = cap_mb and witness_limit(cap_mb, k, max_n)
+    return witness_job_mb(k, largest or max_n)
+
+
 def witness_too_big(k: int, max_n: int, cap_mb: int) -> str | None:
     """Why a witness job of top-k cannot fit in ``cap_mb``, or None if it can."""
     if witness_limit(cap_mb, k, max_n) is not None:
@@ -167,11 +202,36 @@ def config_errors(
     )
 
 
+def stopped_by_memory(searches: dict, witnesses: list[str], cap_mb: int | None):
+    """(file, where memory stopped it, how far this run may go) for each
+    search summary (``searches``: path -> Search) or witness result that
+    memory stopped short of what fits here. Their paths do not name the
+    limit, so they are not redone on their own."""
+    found = []
+    for path in [*searches, *witnesses]:
+        try:
+            record = (load_summary if path in searches else load_witness)(path)
+        except ResultError:
+            continue  # missing; or stops the run elsewhere, with the reason
+        if path in searches:
+            search = searches[path]
+            was, now = record.get("memory_limit"), search.fit_limit or search.limit
+            capped, axis = record.get("capped_by_memory"), search.axis
+        else:
+            k, max_n = record["k"], record["max_n_cap"]
+            was, axis = record.get("memory_limit_n"), "n"
+            now = cap_mb and witness_limit(cap_mb, k, max_n) or max_n
+            capped = any(row.get("capped_by_memory") for row in record["placements"])
+        if capped and was < now:
+            found.append((path, f"{axis} = {was}", f"{axis} = {now}"))
+    return found
+
+
 def refusal(errors: list[str], cap_mb: int, source: str) -> str:
     """The message that stops a run whose jobs cannot fit."""
     return (
         f"nothing was run: one job may have {size(cap_mb * MB)} here ({source}), "
         "and these need more:\n  " + "\n  ".join(errors) + "\nLower them, or run "
-        "where jobs may have more memory (README, Memory: --resources mem_mb=N, "
-        "or a cluster partition)."
+        "where jobs may have more memory (docs/running.md, Memory: --resources "
+        "mem_mb=N, or a cluster partition)."
     )

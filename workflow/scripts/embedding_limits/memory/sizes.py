@@ -96,6 +96,23 @@ def dataset_job_mb(documents: int, queries: int, k: int, attributes: int) -> int
     return job_mb(DATASET_BYTES * (documents * attributes + queries * k), PYTHON_MB)
 
 
+# An embedding job: a process with a model, plus its texts and vectors (a
+# profile's set-resources gives a large model more); a scoring job: one block
+# of query scores against every document, and its sort.
+EMBED_MB, TEXTS_PER_MB = 2000, 20
+SCORE_MB, DOCUMENTS_PER_MB = 1000, 25
+
+
+def embed_job_mb(documents: int, queries: int) -> int:
+    """embed.py: a model, a dataset's texts and their vectors."""
+    return EMBED_MB + (documents + queries) // TEXTS_PER_MB
+
+
+def score_job_mb(documents: int) -> int:
+    """score_embeddings.py: a block of scores against every document."""
+    return SCORE_MB + documents // DOCUMENTS_PER_MB
+
+
 def largest_fitting(fits: Callable[[int], bool], low: int, high: int) -> int | None:
     """The largest x in [low, high] with ``fits(x)``, for a ``fits`` that holds
     up to some x and not beyond; None when not even ``low`` fits."""

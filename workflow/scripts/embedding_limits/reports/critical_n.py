@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..store.paths import CRITICAL_D_TABLE, CRITICAL_N_TABLE
 from .seeds import AT_LEAST, BELOW, seed_critical_n, seed_statistics
 
 RUN_COLUMNS = [
@@ -129,8 +130,8 @@ def is_capped(critical: pd.DataFrame) -> pd.Series:
     if "capped" not in critical:
         raise ValueError(
             "the critical-n or critical-d table has no 'capped' column: it was made "
-            "before capped searches were marked; delete results/tables/critical_n.csv "
-            "and results/tables/critical_d.csv and run snakemake again"
+            f"before capped searches were marked; delete {CRITICAL_N_TABLE} and "
+            f"{CRITICAL_D_TABLE} and run snakemake again"
         )
     return critical["capped"].astype(bool)
 

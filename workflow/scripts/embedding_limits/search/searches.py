@@ -12,8 +12,8 @@ strategy as ordinary jobs (Snakemake checkpoints) and can restart it at any
 point. :class:`Search` applies a strategy to one subject: which jobs it runs,
 where their results live, what it found. A search may be warm-started from
 another (``after``): its lowest value is where that one ended, so
-:func:`replay_search` replays the chain in order. The strategies are
-importable from here too, as the search layer's one front.
+:func:`replay_search` replays the chain in order. plan.py makes the searches
+a config asks for.
 
 A job runs every seed, and its outcome is each seed's: ``{seed: solved}``.
 The strategy decides from the any-seed outcome (some seed solved it), exactly
@@ -30,40 +30,9 @@ from dataclasses import dataclass
 
 from ..store import paths
 from .brackets import SeedBracket, plan_brackets
-from .strategies import (
-    STRATEGIES,
-    Bisect,
-    Gallop,
-    Grid,
-    NeedProbe,
-    SearchDone,
-    Strategy,
-    plan_bisect,
-    plan_search,
-)
-
-__all__ = [
-    "STRATEGIES", "Bisect", "Gallop", "Grid", "NeedProbe", "Search", "SearchDone",
-    "SeedBracket", "Strategy", "d_of_n_ns", "plan_bisect", "plan_search", "replay",
-    "replay_search", "searched", "warm_chain",
-]  # fmt: skip
+from .strategies import NeedProbe, SearchDone, Strategy
 
 Outcome = Mapping[int, bool]  # one job's outcome: {seed: solved}
-
-
-def searched(config: dict, section: str = "search") -> list[str]:
-    """The protocols a search section covers, in the config's order."""
-    chosen = config[section]["protocols"]
-    return [name for name in config["protocols"] if chosen == "all" or name in chosen]
-
-
-def d_of_n_ns(config: dict) -> dict[str, list[int]]:
-    """The n searched for each protocol of the critical_d_of_n section: its
-    one ``ns`` list for every protocol it covers, or its mapping's own."""
-    c, names = config["critical_d_of_n"], list(config["protocols"])
-    if isinstance(c["ns"], dict):
-        return {name: c["ns"][name] for name in names if name in c["ns"]}
-    return {name: c["ns"] for name in searched(config, "critical_d_of_n")}
 
 
 @dataclass(frozen=True)
@@ -123,6 +92,14 @@ class Search:
 
     def run_path(self, x: int) -> str:
         return paths.build(paths.RUN, **self.probe(x))
+
+    def owns(self, run_path: str) -> bool:
+        """Whether ``run_path`` is the job of one of this search's values."""
+        found = paths.parse(paths.RUN, run_path)
+        if found is None:
+            return False
+        x = int(found["n"] if self.axis == "n" else found["d"])
+        return self.run_path(x) == run_path
 
     def tag(self) -> str:
         """The settings that decide what it runs: its strategy's, and for a

@@ -40,6 +40,29 @@ EMBEDDER_SCORE = (
     "/dim~{dim}/precision~{embedding_precision}.json"
 )
 
+# A LIMIT-style dataset's folder, in the MTEB/BEIR layout (data/beir.py)
+DATASET = "results/datasets/{dataset}"
+DATASET_CORPUS = DATASET + "/corpus.jsonl"
+DATASET_QUERIES = DATASET + "/queries.jsonl"
+DATASET_QRELS_JSONL = DATASET + "/qrels.jsonl"
+DATASET_QRELS_TSV = DATASET + "/qrels/test.tsv"
+DATASET_MANIFEST = DATASET + "/manifest.json"
+
+# The tables (CSV) and figures (PNG, with a PDF beside each) made from them
+RUNS_TABLE = "results/tables/runs.csv"
+CRITICAL_N_TABLE = "results/tables/critical_n.csv"
+CRITICAL_N_MARKDOWN = "results/tables/critical_n.md"
+FIT_TABLE = "results/tables/fit.csv"
+CRITICAL_D_TABLE = "results/tables/critical_d.csv"
+DIMENSION_RUNS_TABLE = "results/tables/dimension_runs.csv"
+CRITICAL_D_OF_N_TABLE = "results/tables/critical_d_of_n.csv"
+RETRIEVAL_TABLE = "results/tables/retrieval.csv"
+EMBEDDERS_TABLE = "results/tables/embedders.csv"
+WITNESS_TABLE = "results/tables/witness.csv"
+WITNESS_PLACEMENTS_TABLE = "results/tables/witness_placements.csv"
+FIGURE = "results/figures/{figure}.png"
+FIGURE_PDF = "results/figures/{figure}.pdf"
+
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
@@ -72,6 +95,7 @@ WILDCARDS = {
     "embedder": NAME,
     "dim": r"\d+",
     "embedding_precision": _one_of(EMBEDDING_PRECISIONS),
+    "figure": r"[a-z0-9_]+",
 }
 
 
@@ -97,6 +121,11 @@ def build(template: str, **wildcards) -> str:
     if parse(template, path) != wanted:
         raise ValueError(f"{path}: not a path of {template} ({wildcards})")
     return path
+
+
+def figure(name: str) -> str:
+    """The PNG of figure ``name`` (its PDF: ``FIGURE_PDF``)."""
+    return build(FIGURE, figure=name)
 
 
 def source(k: int | None = None, dataset: str | None = None) -> str:

@@ -31,7 +31,8 @@ import numpy as np
 
 from ..config.witness_choices import ACCUMULATION, DEFAULTS, PRECISIONS
 from ..memory.budget import witness_start
-from ..search.searches import Gallop, replay
+from ..search.searches import replay
+from ..search.strategies import Gallop
 
 # Each precision's numpy type (bfloat16 is ml_dtypes'; the rest numpy's own).
 DTYPES = {name: np.dtype(getattr(ml_dtypes, name, name)) for name in PRECISIONS}
