@@ -33,7 +33,7 @@ test: $(STAMP)  ## unit, CLI and workflow tests
 	$(BIN)/python -m pytest
 
 # their test file alone: selecting by marker would collect (import) every test module
-ST_TESTS ?= tests/test_sentence_transformers.py
+ST_TESTS ?= tests/embedders/test_sentence_transformers.py
 
 test-st:  ## install the optional backends (ST=1), run their tests; skips become failures
 	$(MAKE) venv ST=1

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -46,19 +47,20 @@ def finished_run(tmp_path_factory, name: str, config: dict):
 
 
 def snakemake(workdir, *args, config=None, check=True, timeout=600, path=None,
-              ulimit_kb=None):  # fmt: skip
+              ulimit_kb=None, env=None, cwd=None):  # fmt: skip
     """The venv's snakemake, unactivated: its bin/ is not on PATH (``path``);
-    under ``ulimit -v ulimit_kb`` when given."""
+    under ``ulimit -v ulimit_kb`` when given; ``env``: variables set for it;
+    ``cwd``: where relative paths of ``args`` are read from."""
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    env = {**os.environ, "PATH": path or os.environ["PATH"]}
+    env = {**os.environ, "PATH": path or os.environ["PATH"], **(env or {})}
     limit = (
         ["bash", "-c", f'ulimit -v {ulimit_kb} && exec "$0" "$@"'] if ulimit_kb else []
     )
     done = subprocess.run(
         [*limit, os.path.join(BIN, "snakemake"), "-s", os.path.join(ROOT, "Snakefile"),
          "--directory", str(workdir), "--cores", "2", *args],
-        capture_output=True, text=True, env=env, timeout=timeout,
+        capture_output=True, text=True, env=env, timeout=timeout, cwd=cwd,
     )  # fmt: skip
     if check:
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -246,3 +248,12 @@ def library_submodules(text: str) -> set[str]:
             if os.path.exists(os.path.join(SCRIPTS, *module.split(".")) + ".py"):
                 found.add(module)
     return found
+
+
+def readme_report_commands() -> list[list[str]]:
+    """The README's `snakemake ... --report` command lines, as arguments."""
+    commands = []
+    for line in open(f"{ROOT}/README.md", encoding="utf-8"):
+        if line.startswith(".venv/bin/snakemake ") and "--report" in line:
+            commands.append(shlex.split(line.split("#")[0])[1:])
+    return commands

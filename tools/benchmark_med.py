@@ -4,7 +4,7 @@
 Wang et al. (arXiv:2601.20844, code zihao-wang/med) report, for each number
 of documents m, the smallest d at which centroid descent separates every
 subset of 1 and 2 documents, and the wall time of that m's whole search on
-their machine. This runs the same searches as the README's command
+their machine. This runs the same searches as docs/searches.md's command
 (configs/protocols.yaml + configs/followup-tables.yaml, MED's part:
 warm-started in turn, d from 4) with
 snakemake in a fresh folder, one m more per invocation, so each m's time is

@@ -11,18 +11,18 @@ best monitored loss and the final accuracy are equal to the last bit.
     python tools/compare_published.py \\
         --published ../limit/code/free_embedding_experiment.py \\
         --cases 3,8,0 3,8,1 4,9,42 4,10,42 \\
-        [--reference tests/data/published_reference.json]
+        [--reference tests/fixtures/published_reference.json]
 
 With --reference the published numbers are written there, with the
 fingerprint of what decided their bits (versions, platform, CPU model and
-instruction-set features, XLA_FLAGS). tests/test_published.py compares our
-loops with that file only where the fingerprint matches, since XLA:CPU's
-last bits follow the CPU; to make the file anew for your machine:
+instruction-set features, XLA_FLAGS). tests/free_embedding/test_published.py
+compares our loops with that file only where the fingerprint matches, since
+XLA:CPU's last bits follow the CPU; to make the file anew for your machine:
 
     python tools/compare_published.py \
         --published ../limit/code/free_embedding_experiment.py \
         --cases 3,8,0 3,8,1 4,9,42 4,10,42 5,12,3 6,19,0 \
-        --reference tests/data/published_reference.json
+        --reference tests/fixtures/published_reference.json
 
 or, without a stored file, let the test run the script itself:
 ``LIMIT_PUBLISHED_SCRIPT=../limit/code/free_embedding_experiment.py make test``.
@@ -134,7 +134,8 @@ def main(argv=None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--published", help="free_embedding_experiment.py")
-    named = ["3,8,0", "3,8,1", "4,9,42", "4,10,42", "5,12,3", "6,19,0"]  # README
+    # the cases of docs/reproducibility.md
+    named = ["3,8,0", "3,8,1", "4,9,42", "4,10,42", "5,12,3", "6,19,0"]
     p.add_argument("--cases", nargs="+", default=named,
                    help="d,n,seed triples (default: %(default)s)")  # fmt: skip
     p.add_argument("--reference", help="write the published numbers here (JSON)")

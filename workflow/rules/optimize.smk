@@ -41,7 +41,8 @@ checkpoint optimize:
         seeds=" ".join(str(s) for s in config["seeds"]),
         device=OPTIMIZE.device,
         deterministic="--deterministic" if config["deterministic"] else "",
-        protocol=OPTIMIZE.protocol,
+        # the whole protocol, as one JSON document (read back by Protocol.from_json)
+        protocol=lambda w: PROTOCOLS[w.protocol].to_json(),
         jax_env=JAX_ENV,
     shell:
         """

@@ -64,7 +64,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed-batching", choices=SEED_BATCHING, default="auto",
                    help="seeds at once (vmap) or in turn (default: auto)")  # fmt: skip
     p.add_argument("--deterministic", action="store_true",
-                   help="deterministic GPU kernels (slower; see README)")  # fmt: skip
+                   help="deterministic GPU kernels (slower; see "
+                   "docs/reproducibility.md)")  # fmt: skip
     p.add_argument("--out", required=True, help="result JSON path")
     args = p.parse_args(argv)
     if args.qrels is None and args.n is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..data.limit_text import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from ..embedders import checks as embedder_checks
-from .protocol import Protocol, ProtocolError, resolve
+from .protocol import Protocol, protocols_of
 from .schema import ConfigError, complete, from_command_line, merge, read_yaml
 from .sections import grid_of, start_n
 
@@ -67,28 +67,6 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
         spec = DatasetSpec(name=name, **settings)
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
     return errors
-
-
-def protocols(config: dict) -> tuple[dict[str, Protocol], list[str]]:
-    """Every protocol of the config, by name, each built once from its
-    overrides over ``optimizer``; and what is wrong with them, each error
-    naming its key."""
-    built, errors = {}, []
-    for name, overrides in config["protocols"].items():
-        try:
-            protocol = resolve(name, overrides, config["optimizer"])
-        except ProtocolError as err:
-            errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
-            continue
-        if (protocol.query_sizes != "k" and config["datasets"]
-                and config["critical_d"]["enabled"]):  # fmt: skip
-            errors.append(
-                f"protocols.{name}.query_sizes: {protocol.query_sizes} makes its own "
-                f"queries, so it cannot search a dataset's critical d; set "
-                f"critical_d.enabled: false or leave query_sizes out"
-            )
-        built[name] = protocol
-    return built, errors
 
 
 def _cap_errors(config: dict) -> list[str]:
@@ -200,8 +178,16 @@ def load(
     base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
     typed = from_command_line(dict(command_line or {}), schema)
     config = complete(merge(merge(base, overrides), typed), schema)
-    built, protocol_errors = protocols(config)
+    built, protocol_errors = protocols_of(config)
     errors = experiment_errors(config, load_vocabulary(vocab_dir)) + protocol_errors
+    for name, protocol in built.items():
+        if (protocol.query_sizes != "k" and config["datasets"]
+                and config["critical_d"]["enabled"]):  # fmt: skip
+            errors.append(
+                f"protocols.{name}.query_sizes: {protocol.query_sizes} makes its own "
+                f"queries, so it cannot search a dataset's critical d; set "
+                f"critical_d.enabled: false or leave query_sizes out"
+            )
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
     datasets = {

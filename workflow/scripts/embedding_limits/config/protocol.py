@@ -5,10 +5,13 @@ The variants come from the 2026 follow-ups of the LIMIT paper: a sigmoid loss
 with a learned temperature, a warmup + cosine schedule and success by a
 positive global margin (arXiv 2605.23556), and centroid queries trained with a
 pairwise hinge loss under a one-cycle schedule (arXiv 2601.20844). A loss
-plugs in through ``losses.py`` and its facts in ``loss_facts.py``; this module
-only says which settings exist and which combinations make sense, and imports
-no JAX: the Snakefile validates its config with it. A protocol's defaults live
-in ``Protocol`` alone: the schema holds none of them.
+plugs in through ``free_embedding/losses.py`` and its facts in
+``loss_facts.py``; this module only says which settings exist and which
+combinations make sense, and imports no JAX: the Snakefile builds the config's
+protocols with it (``protocols_of``), once, and hands each job its own as one
+JSON document (``to_json``, read back by ``from_json``). A protocol's
+defaults live in ``Protocol`` alone: the schema holds none of them, and
+docs/config.md shows them.
 """
 
 from __future__ import annotations
@@ -268,6 +271,19 @@ def resolve(name: str, overrides: dict, optimizer: dict) -> Protocol:
     if errors:
         raise ProtocolError(errors)
     return protocol
+
+
+def protocols_of(config: dict) -> tuple[dict[str, Protocol], list[str]]:
+    """Every protocol of a config (its ``protocols:``, each over ``optimizer:``),
+    by name, built once; and what is wrong with them, each error naming its
+    key (``protocols.NAME.KEY: ...``)."""
+    built, errors = {}, []
+    for name, overrides in config["protocols"].items():
+        try:
+            built[name] = resolve(name, overrides, config["optimizer"])
+        except ProtocolError as err:
+            errors += [f"protocols.{name}.{k}: {v}" for k, v in err.errors.items()]
+    return built, errors
 
 
 # The name of a protocol given on the command line without name=: it is the

@@ -26,7 +26,7 @@ class RunSettings:
     one compiled program runs the seeds: ``vmap`` all at once (best on a GPU),
     ``sequential`` one after another (best on a CPU, where batched matmuls
     are slower than separate ones), ``auto`` picks by device. ``deterministic``
-    asks XLA for deterministic GPU kernels (see README).
+    asks XLA for deterministic GPU kernels (docs/reproducibility.md).
     """
 
     d: int

@@ -4,7 +4,7 @@ placement modes, and the defaults of the config's ``witnesses:`` section.
 
 This is the one table of each: witness.py (the checks) and the witness
 command take their choices and defaults from here, the Snakefile builds its
-wildcard constraints from it (paths.py), and tests/test_config.py checks the
+wildcard constraints from it (paths.py), and tests/config/test_config.py checks the
 schema's enums and defaults against it.
 """
 

@@ -1,6 +1,6 @@
 """What the workflow gives each optimisation job: its qrels, top-k, device,
-GPU, memory, env, image, cluster group and protocol (optimize.smk). No JAX
-here: the Snakefile imports it.
+GPU, memory, env, image and cluster group (optimize.smk; its protocol it gets
+whole, as ``Protocol.to_json``). No JAX here: the Snakefile imports it.
 
 A job of dimension d runs on a GPU when the config asks (``device: gpu``, or
 ``auto`` with ``gpu_min_dim``): it then requests one, runs ``--device gpu`` so
@@ -54,10 +54,6 @@ class OptimizeJobs:
         protocol = self.protocols[wildcards.protocol]
         return optimize_mb(protocol, int(wildcards.n), int(wildcards.d),
                            self.k(wildcards), queries)  # fmt: skip
-
-    def protocol(self, wildcards) -> str:
-        """The job's protocol, whole, as one JSON document (--protocol-json)."""
-        return self.protocols[wildcards.protocol].to_json()
 
     def device(self, wildcards) -> str:
         return "gpu" if self.on_gpu(wildcards) else self.config["device"]

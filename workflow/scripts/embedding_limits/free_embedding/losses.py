@@ -102,7 +102,7 @@ def _hinge_parts(scores_QxN, relevance: Relevance, margin, scale):
     ``scale``, as JAX's own gradient of the (Q, R, N) terms did (a count
     times ``scale`` rounds otherwise, and the rounding changed which d MED's
     search finds at m = 20): for MED's queries the same gradient, bit for
-    bit, so the same trajectories (tests/test_followups.py).
+    bit, so the same trajectories (tests/free_embedding/test_followups.py).
     """
     shares, slots_QxN = [], 0.0
     for index_Qx1, deficits_QxN, counted_QxN in slot_deficits(
@@ -136,8 +136,9 @@ def _triple_sum(scores_QxN, relevance: Relevance, margin):
     XLA fuses without forming the array. Per-slot sums, added, were summed
     in one order in the fused engine and another in the per-step loop (XLA
     fuses each program its own way); this sum comes out the same in both, so
-    they report the same loss bit for bit (tests/test_followups.py). relu,
-    not a mask: a NaN score makes the sum NaN (a divergence)."""
+    they report the same loss bit for bit (tests/free_embedding/
+    test_followups.py). relu, not a mask: a NaN score makes the sum NaN (a
+    divergence)."""
     index_QxR = relevance.index_QxR
     relevant_QxR = jnp.take_along_axis(scores_QxN, jnp.maximum(index_QxR, 0), axis=1)
     deficits_QxRxN = margin - (relevant_QxR[:, :, None] - scores_QxN[:, None, :])

@@ -20,7 +20,7 @@ one seed's search (or the any-seed search, or its sweep) ran is read, not run
 again, by every other seed's.
 
 With one seed, the any-seed boundary is that seed's, already bracketed: the
-stage runs nothing (tests/test_search.py checks it over every boundary).
+stage runs nothing (tests/search/test_search.py checks it over every boundary).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ another CPU gives other last bits. Hence two kinds of test:
 - where it can be made honestly: the reference loop equals the published
   script's own numbers. Those are made live from a copy of the script when
   ``LIMIT_PUBLISHED_SCRIPT`` names one, or read from
-  tests/data/published_reference.json when its fingerprint (versions,
+  tests/fixtures/published_reference.json when its fingerprint (versions,
   platform, CPU model and features, XLA_FLAGS) equals this machine's; else
   that comparison is skipped with the one command that runs it here.
 """
@@ -30,7 +30,7 @@ from embedding_limits.free_embedding.fingerprint import differences, fingerprint
 from embedding_limits.free_embedding.job import seed_relevance
 from helpers import require_locked_versions
 
-REFERENCE_PATH = os.path.join(ROOT, "tests", "data", "published_reference.json")
+REFERENCE_PATH = os.path.join(ROOT, "tests", "fixtures", "published_reference.json")
 REFERENCE = json.load(open(REFERENCE_PATH))
 CASES = [(c["d"], c["n"], c["seed"]) for c in REFERENCE["cases"]]
 IDS = [f"d{d}-n{n}-seed{seed}" for d, n, seed in CASES]
@@ -38,7 +38,7 @@ SCRIPT = os.environ.get("LIMIT_PUBLISHED_SCRIPT")
 HOW = (
     "To compare here, run the published script live: LIMIT_PUBLISHED_SCRIPT="
     "path/to/free_embedding_experiment.py .venv/bin/python -m pytest "
-    "tests/test_published.py (google-deepmind/limit, code/)"
+    "tests/free_embedding/test_published.py (google-deepmind/limit, code/)"
 )
 
 pytestmark = pytest.mark.usefixtures("locked_versions")
@@ -78,7 +78,7 @@ def published_numbers(module, d: int, n: int, seed: int) -> dict:
     differ = differences(stored, fingerprint())
     if differ:
         pytest.skip(
-            "tests/data/published_reference.json was made on another machine "
+            "tests/fixtures/published_reference.json was made on another machine "
             f"or setup; it differs in {'; '.join(differ)}. {HOW}"
         )
     case = REFERENCE["cases"][CASES.index((d, n, seed))]

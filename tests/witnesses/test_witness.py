@@ -258,6 +258,8 @@ def test_snakemake_witnesses_writes_the_table_and_figure(tmp_path):
     # The README's report commands, as typed: the witness table and the limits
     # figure are in the report only when `witnesses` is a target too.
     snakemake(tmp_path)
+    from helpers import readme_report_commands
+
     reports = readme_report_commands()
     assert len(reports) == 2
     for words in reports:
@@ -267,19 +269,6 @@ def test_snakemake_witnesses_writes_the_table_and_figure(tmp_path):
         has_witnesses = "witnesses" in words
         assert ("witness.csv" in html) == has_witnesses, words
         assert ("limits_vs_d.png" in html) == has_witnesses, words
-
-
-def readme_report_commands() -> list[list[str]]:
-    """The README's `snakemake ... --report` command lines, as arguments."""
-    import shlex
-
-    from conftest import ROOT
-
-    commands = []
-    for line in open(f"{ROOT}/README.md", encoding="utf-8"):
-        if line.startswith(".venv/bin/snakemake ") and "--report" in line:
-            commands.append(shlex.split(line.split("#")[0])[1:])
-    return commands
 
 
 def test_a_corrupt_or_misplaced_witness_result_names_the_file_and_the_fix(tmp_path):

@@ -174,8 +174,8 @@ def jobs_in(workdir) -> dict[int, str]:
 def test_after_a_hard_kill_the_cut_off_job_is_redone_by_the_first_rerun(tmp_path):
     """kill -9 of Snakemake alone (the OOM killer, a lost login node) leaves its
     running job behind, an orphan that goes on and writes its result while
-    Snakemake's incomplete marker stays. README, "Interrupted runs": wait for
-    or end such jobs, `snakemake --unlock`, rerun; the first rerun must redo
+    Snakemake's incomplete marker stays. docs/running.md, "Interrupted runs":
+    wait for or end such jobs, `snakemake --unlock`, rerun; the first rerun must redo
     the cut-off job (the search's second probe, which Snakemake only meets
     after a checkpoint), not reuse it, and a second has nothing to do."""
     config = {**TINY, "dims": [3], "seeds": [0],

@@ -524,42 +524,6 @@ def test_a_yaml_error_names_file_line_and_column(tmp_path):
     assert "config.yaml:4:12: YAML syntax error" in done.stderr + done.stdout
 
 
-DOCUMENTS = ["README.md", "containers/README.md", "docs/benchmarks.md",
-             "configs/protocols.yaml", "Makefile"]  # fmt: skip
-
-
-def documented_snakemake_commands():
-    """Every `snakemake ...` command the documents show, as arguments (to the
-    end of the line, a closing backtick or a comment)."""
-    import shlex
-
-    for name in DOCUMENTS:
-        for number, line in enumerate(open(os.path.join(ROOT, name)), 1):
-            for found in re.finditer(r"snakemake((?: [^`#\n]*)?)", line):
-                try:
-                    yield f"{name}:{number}", shlex.split(found[1])
-                except ValueError:  # an unclosed quote: prose, not a command
-                    continue
-
-
-def test_documented_commands_name_targets_before_config_options():
-    """--configfile and --config take every word after them: `--configfile
-    my.yaml witnesses` reads `witnesses` as a config file. Targets go first."""
-    wrong = []
-    for where, words in documented_snakemake_commands():
-        option = None
-        for word in words:
-            if word.startswith("-"):
-                option = word if word in ("--configfile", "--config") else None
-            elif option == "--configfile" and not word.endswith((".yaml", ".yml")):
-                wrong.append(f"{where}: {word!r} after --configfile")
-            elif option == "--config" and "=" not in word:
-                wrong.append(f"{where}: {word!r} after --config")
-    assert not wrong, wrong
-    commands = [w for _, w in documented_snakemake_commands()]
-    assert ["--cores", "all", "witnesses", "--configfile", "my.yaml"] in commands
-
-
 def test_lint_and_format_are_clean(tmp_path):
     shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path / "config.yaml")
     lint = snakemake(tmp_path, "--lint", check=False)
