@@ -1,4 +1,4 @@
-# Stage 6: real embedding models on the datasets. Each embedder embeds a
+# Stage 7: real embedding models on the datasets. Each embedder embeds a
 # dataset once (documents and queries, at the model's full dimension); one
 # job per (dataset, embedder, dim, precision) scores it with MTEB's metrics;
 # the table joins them with BM25's (its figure is figures.smk's). An embedder

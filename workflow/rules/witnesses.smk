@@ -1,4 +1,4 @@
-# Stage 7 (its own target: snakemake witnesses): exact witnesses at d = 2k and
+# Stage 8 (its own target: snakemake witnesses): exact witnesses at d = 2k and
 # the largest n each float precision still represents; figures.smk sets them
 # beside the critical n that the optimisers reach (limits_vs_d).
 

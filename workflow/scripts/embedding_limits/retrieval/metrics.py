@@ -11,7 +11,6 @@ NDCG_CUTOFFS = (10,)
 METRICS = tuple(f"recall_at_{k}" for k in RECALL_CUTOFFS) + tuple(
     f"ndcg_at_{k}" for k in NDCG_CUTOFFS
 )
-MAIN_METRIC = "recall_at_2"
 DEPTH = max(RECALL_CUTOFFS)  # documents ranked per query, as MTEB retrieves
 
 
