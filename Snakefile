@@ -50,5 +50,5 @@ rule all:
     default_target: True
     input:
         DEFAULT_TARGETS,
-        SEARCH.known_runs(),
-        SEARCH.incomplete_runs(),
+        SEARCH_JOBS.known_runs(),
+        SEARCH_JOBS.incomplete_runs(),

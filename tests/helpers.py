@@ -149,8 +149,8 @@ def require_locked_versions(*packages: str) -> None:
 # rules that pick their conda env per job (optimize.smk: by d and device;
 # embedders.smk: by backend), and the light rules' one env
 PER_JOB = {
-    "OPTIMIZE.conda_env": ("jax-cpu", "jax-cuda12"),
-    "EMBED.conda_env": ("embedders", "sentence-transformers"),
+    "OPTIMIZE_JOBS.conda_env": ("jax-cpu", "jax-cuda12"),
+    "EMBED_JOBS.conda_env": ("embedders", "sentence-transformers"),
     "ANALYSIS_ENV": ("analysis",),  # common.smk's one constant for the light rules
 }
 

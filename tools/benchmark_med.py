@@ -33,6 +33,7 @@ import tempfile
 import time
 
 import _library
+from embedding_limits.store.paths import CRITICAL_D_OF_N_TABLE
 
 ROOT = _library.ROOT
 SNAKEMAKE = os.path.join(os.path.dirname(sys.executable), "snakemake")
@@ -50,7 +51,7 @@ def run(
               f"probe_ahead: {str(ahead).lower()}, "
               f"ns: {{med: [{', '.join(map(str, ns))}]}}}}")  # fmt: skip
     command = [
-        SNAKEMAKE, "results/tables/critical_d_of_n.csv", "--cores", str(cores),
+        SNAKEMAKE, CRITICAL_D_OF_N_TABLE, "--cores", str(cores),
         "--snakefile", os.path.join(ROOT, "Snakefile"), "--directory", workdir,
         "--configfile", os.path.join(ROOT, "configs", "protocols.yaml"),
         "--config", config, f"seeds={seeds}", "--quiet",
@@ -70,7 +71,7 @@ def table(ns: list[int], seeds: list[int], cores: int, ahead: bool):
         for i, m in enumerate(ns):
             seconds[m] = run(workdir, ns[: i + 1], seeds, cores, ahead)
             print(f"probe_ahead {ahead}: m = {m}: {seconds[m]:.1f} s", file=sys.stderr)
-        path = os.path.join(workdir, "results", "tables", "critical_d_of_n.csv")
+        path = os.path.join(workdir, CRITICAL_D_OF_N_TABLE)
         with open(path) as f:
             return seconds, {int(row["n"]): row for row in csv.DictReader(f)}
 

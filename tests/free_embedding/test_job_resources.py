@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from embedding_limits.config.load import load
 from embedding_limits.embedders.job_resources import EmbedJobs
 from embedding_limits.free_embedding.job_resources import OptimizeJobs
-from embedding_limits.memory.budget import optimize_mb
+from embedding_limits.memory.budget import optimize_mem_mb
 from helpers import SCHEMA_PATH, VOCAB
 
 MED = {"queries": "centroid", "query_sizes": "1..k", "loss": "hinge"}
@@ -35,7 +35,7 @@ def test_an_optimisation_job_on_the_cpu_and_one_on_a_gpu():
     assert jobs.conda_env(gpu) == "/envs/jax-cuda12.yaml"
     assert jobs.image(gpu) == "cuda.sif"
     assert jobs.qrels(cpu) == "results/qrels/k~2/n~20.npz" and jobs.k(cpu) == 2
-    assert jobs.mem_mb(cpu) == optimize_mb(e.protocols["published"], 20, 5, 2)
+    assert jobs.mem_mb(cpu) == optimize_mem_mb(e.protocols["published"], 20, 5, 2)
     # MED's hinge over every subset of 1..k documents: more memory, same qrels
     big = SimpleNamespace(**{**vars(cpu), "n": "400"})
     med = SimpleNamespace(**{**vars(big), "protocol": "med"})
@@ -47,7 +47,7 @@ def test_a_datasets_job_reads_its_qrels_top_k_and_queries():
     jobs = OptimizeJobs(e.config, e.protocols, e.datasets, "/envs")
     w = SimpleNamespace(protocol="published", source="dataset~t", d="9", n="30")
     assert jobs.qrels(w) == "results/datasets/t/qrels.npz" and jobs.k(w) == 3
-    assert jobs.mem_mb(w) == optimize_mb(e.protocols["published"], 30, 9, 3, 400)
+    assert jobs.mem_mb(w) == optimize_mem_mb(e.protocols["published"], 30, 9, 3, 400)
 
 
 def test_an_embedding_job_gets_its_model_and_prompts_quoted_and_its_device():

@@ -153,7 +153,7 @@ def largest_array(jaxpr) -> int:
 
 @pytest.mark.parametrize("loss", LOSS_FACTS)
 def test_a_losss_memory_kind_is_what_its_arrays_span(loss):
-    """memory.py sizes a job by its loss's ``terms`` (loss_facts): a loss whose
+    """memory/sizes.py sizes a job by its loss's ``terms`` (loss_facts): a loss whose
     value or gradient makes (query, relevant, document) arrays must say
     "triples", or its jobs are declared too small."""
     q, r, n = 20, 3, 6  # every 3-subset of 6 documents

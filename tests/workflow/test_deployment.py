@@ -160,7 +160,7 @@ def test_apptainer_without_images_names_the_fix(tmp_path):
 
 
 def test_every_job_that_grows_with_its_problem_declares_its_memory(tmp_path):
-    """qrels, optimisation and dataset jobs declare memory.py's estimate."""
+    """qrels, optimisation and dataset jobs declare memory/sizes.py's estimate."""
     tiny = {"queries": 15, "documents": 6, "attributes_per_doc": 8}
     jobs = planned_jobs(tmp_path, dims=[3], search={"grid": {3: [40]}},
                         datasets={"tiny": tiny}, critical_d={"start": 2})  # fmt: skip

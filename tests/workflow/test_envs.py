@@ -70,7 +70,8 @@ def test_the_env_holds_what_its_scripts_import(env):
 
 
 def test_the_gate_refuses_what_an_env_lacks():
-    """Without PyYAML in the list, the library's import of yaml is refused."""
+    """Without jsonschema in the list, the config schema's import of it is
+    refused, naming the package to add."""
     done = subprocess.run(
         [
             sys.executable,
@@ -78,9 +79,9 @@ def test_the_gate_refuses_what_an_env_lacks():
             GATE,
             "numpy",
             SCRIPTS,
-            "embedding_limits.config.protocol",
+            "embedding_limits.config.schema",
         ],
         capture_output=True,
         text=True,
     )
-    assert done.returncode != 0 and "yaml (pip: PyYAML)" in done.stderr
+    assert done.returncode != 0 and "jsonschema (pip: jsonschema)" in done.stderr

@@ -85,9 +85,12 @@ def library_modules(paths: list[str]) -> set[str]:
     return modules
 
 
-def import_without_jax(modules: set[str]) -> subprocess.CompletedProcess:
-    code = ("import sys; sys.modules['jax'] = sys.modules['optax'] = None; "
-            + "; ".join(f"import {m}" for m in sorted(modules)))  # fmt: skip
+def import_without_jax(
+    modules: set[str], also=("jax", "optax")
+) -> subprocess.CompletedProcess:
+    """Import ``modules`` where ``also`` (JAX and optax) cannot be imported."""
+    code = ("import sys; " + "; ".join(f"sys.modules[{m!r}] = None" for m in also)
+            + "; " + "; ".join(f"import {m}" for m in sorted(modules)))  # fmt: skip
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=os.path.join(ROOT, "workflow", "scripts"))  # fmt: skip
 
@@ -102,11 +105,13 @@ def test_the_analysis_env_runs_its_scripts_without_jax():
     assert done.returncode == 0, done.stderr[-1500:]
 
 
-def test_the_snakefile_imports_no_jax():
+def test_the_snakefile_imports_no_jax_and_no_plotting():
     """Every parse of the Snakefile (each run, dry run and cluster job) pays
-    for what it imports: its config checks and job planning need no JAX."""
+    for what it imports: its config checks and job planning need no JAX, and
+    no matplotlib, pandas or scipy."""
     rules = glob.glob(os.path.join(ROOT, "workflow", "rules", "*.smk"))
     modules = library_modules([os.path.join(ROOT, "Snakefile"), *rules])
     assert {"embedding_limits.config.load", "embedding_limits.store.paths"} <= modules
-    done = import_without_jax(modules)
+    heavy = ("jax", "optax", "matplotlib", "pandas", "scipy")
+    done = import_without_jax(modules, also=heavy)
     assert done.returncode == 0, done.stderr[-1500:]

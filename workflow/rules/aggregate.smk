@@ -2,6 +2,8 @@
 # Every result is checked against what its path and the config say it is
 # before a table is built from it.
 
+from embedding_limits.store import paths
+
 
 rule aggregate:
     input:

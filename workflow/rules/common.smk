@@ -1,8 +1,9 @@
 # Shared set-up: folders and the interpreter, wildcard constraints, the env and
 # image of the light rules, the experiment's tables (protocols, datasets,
-# embedders, searches, witnesses) and the memory one job may have, checked
-# before any job. Each stage's own functions live in its rule file, the logic
-# in the library (workflow/scripts/embedding_limits; docs/architecture.md).
+# embedders, searches, witnesses, the default targets) and the memory one job
+# may have, checked before any job. The logic lives in the library
+# (workflow/scripts/embedding_limits; docs/architecture.md); what a rule needs
+# per job comes from an object its rule file makes (OPTIMIZE_JOBS, ...).
 
 import os
 import sys
@@ -16,14 +17,12 @@ from embedding_limits.embedders import checks as embedder_checks
 from embedding_limits.memory import budget
 from embedding_limits.memory.limits import machine_limit
 from embedding_limits.memory.sizes import MB
-from embedding_limits.reports import figures
 from embedding_limits.search.plan import plan
 from embedding_limits.store import paths
 from embedding_limits.store import targets
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
-REPORT = os.path.join(workflow.basedir, "workflow", "report")
 ENVS = os.path.join(workflow.basedir, "envs")
 
 
@@ -104,10 +103,13 @@ EMBEDDER_SCORES = targets.embedder_scores(EMBEDDERS, config)
 N_SUMMARIES = [s.summary_path() for s in SEARCHES.n]
 D_SUMMARIES = [s.summary_path() for s in SEARCHES.d]
 D_OF_N_SUMMARIES = [s.summary_path() for s in SEARCHES.d_of_n]
-DEFAULT_TARGETS = targets.default(SEARCHES, DATASETS, EMBEDDER_SCORES)
+DEFAULT_TARGETS = targets.default(
+    list(BY_SUMMARY), bool(SEARCHES.d_of_n), bool(SEARCHES.d), DATASETS, EMBEDDER_SCORES
+)
 
+_reaches = {path: (s.axis, s.reach) for path, s in BY_SUMMARY.items()}
 for _path, _was, _now in (
-    budget.stopped_by_memory(BY_SUMMARY, WITNESSES, CAP_MB)
+    budget.stopped_by_memory(_reaches, WITNESSES, CAP_MB)
     if workflow.is_main_process
     else []
 ):

@@ -1,7 +1,8 @@
 # Stage 1: the qrels of every (n, k): all k-subsets of n documents; and the
 # LIMIT-style text datasets of the config, each in the MTEB/BEIR layout.
 
-from embedding_limits.memory.sizes import qrels_job_mb
+from embedding_limits.memory import budget
+from embedding_limits.store import paths, targets
 
 
 rule qrels:
@@ -17,7 +18,7 @@ rule qrels:
     container:
         CPU_IMAGE
     resources:
-        mem_mb=lambda w: qrels_job_mb(int(w.n), int(w.k)),
+        mem_mb=lambda w: budget.qrels_mem_mb(int(w.n), int(w.k)),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_qrels.py",
@@ -47,7 +48,7 @@ rule limit_dataset:
     container:
         CPU_IMAGE
     resources:
-        mem_mb=lambda w: budget.dataset_mb(DATASETS[w.dataset]),
+        mem_mb=lambda w: budget.dataset_mem_mb(DATASETS[w.dataset]),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_dataset.py",

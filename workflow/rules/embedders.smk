@@ -6,8 +6,10 @@
 # optimisation job.
 
 from embedding_limits.embedders.job_resources import EmbedJobs
+from embedding_limits.memory import budget
+from embedding_limits.store import paths, targets
 
-EMBED = EmbedJobs(config, EMBEDDERS, ENVS)
+EMBED_JOBS = EmbedJobs(config, EMBEDDERS, ENVS)
 
 
 rule embed:
@@ -21,18 +23,18 @@ rule embed:
     benchmark:
         "benchmarks/embeddings/{dataset}/embedder~{embedder}.tsv"
     group:
-        EMBED.group
+        EMBED_JOBS.group
     conda:
-        EMBED.conda_env
+        EMBED_JOBS.conda_env
     container:
-        EMBED.image
+        EMBED_JOBS.image
     resources:
-        gpu=EMBED.gpus,
-        mem_mb=lambda w: budget.embed_mb(DATASETS[w.dataset]),
+        gpu=EMBED_JOBS.gpus,
+        mem_mb=lambda w: budget.embed_mem_mb(DATASETS[w.dataset]),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/embed.py",
-        options=EMBED.options,
+        options=EMBED_JOBS.options,
         folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
     shell:
         """
@@ -60,7 +62,7 @@ rule score_embedder:
     container:
         CPU_IMAGE
     resources:
-        mem_mb=lambda w: budget.score_mb(DATASETS[w.dataset]),
+        mem_mb=lambda w: budget.score_mem_mb(DATASETS[w.dataset]),
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/score_embeddings.py",

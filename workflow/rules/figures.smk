@@ -1,7 +1,10 @@
 # Stage 5: every figure, one job each (they draw in parallel), from the tables
 # and resources/ alone. reports/figures.py's FIGURES lists them: each entry
 # names its plotting function, the tables it draws by argument, and its report
-# section; its caption is workflow/report/figures/<name>.rst. Local: cheap.
+# section; its caption is its block of workflow/report/figure.rst. Local: cheap.
+
+from embedding_limits.reports import figures
+from embedding_limits.store import paths
 
 
 rule figure:
@@ -23,6 +26,5 @@ rule figure:
         CPU_IMAGE
     params:
         dpi=config["figures"]["dpi"],
-        caption=lambda w: open(f"{REPORT}/figures/{w.figure}.rst").read(),
     script:
         "../scripts/plot_figure.py"

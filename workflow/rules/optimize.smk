@@ -6,8 +6,9 @@
 # with --device gpu, and never share a cluster job.
 
 from embedding_limits.free_embedding.job_resources import OptimizeJobs
+from embedding_limits.store import paths
 
-OPTIMIZE = OptimizeJobs(config, PROTOCOLS, DATASETS, ENVS)
+OPTIMIZE_JOBS = OptimizeJobs(config, PROTOCOLS, DATASETS, ENVS)
 # JAX on a shared GPU node: allocate on demand; every job keeps its compiled
 # programs in one cache, so repeated shapes load instead of compiling.
 JAX_ENV = (
@@ -18,7 +19,7 @@ JAX_ENV = (
 
 checkpoint optimize:
     input:
-        qrels=OPTIMIZE.qrels,
+        qrels=OPTIMIZE_JOBS.qrels,
     output:
         run=paths.RUN,
     log:
@@ -26,20 +27,20 @@ checkpoint optimize:
     benchmark:
         "benchmarks/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.tsv"
     group:
-        OPTIMIZE.group
+        OPTIMIZE_JOBS.group
     conda:
-        OPTIMIZE.conda_env
+        OPTIMIZE_JOBS.conda_env
     container:
-        OPTIMIZE.image
+        OPTIMIZE_JOBS.image
     resources:
-        gpu=OPTIMIZE.gpus,
-        mem_mb=OPTIMIZE.mem_mb,
+        gpu=OPTIMIZE_JOBS.gpus,
+        mem_mb=OPTIMIZE_JOBS.mem_mb,
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/optimize.py",
-        k=OPTIMIZE.k,
+        k=OPTIMIZE_JOBS.k,
         seeds=" ".join(str(s) for s in config["seeds"]),
-        device=OPTIMIZE.device,
+        device=OPTIMIZE_JOBS.device,
         deterministic="--deterministic" if config["deterministic"] else "",
         # the whole protocol, as one JSON document (read back by Protocol.from_json)
         protocol=lambda w: PROTOCOLS[w.protocol].to_json(),

@@ -1,5 +1,7 @@
 # Stage 6: the lexical baseline, BM25 on every dataset, with MTEB's metrics.
 
+from embedding_limits.store import paths, targets
+
 
 rule retrieval:
     input:

@@ -7,8 +7,9 @@
 from snakemake.exceptions import IncompleteCheckpointException
 
 from embedding_limits.search.checkpoints import SearchJobs
+from embedding_limits.store import paths
 
-SEARCH = SearchJobs(
+SEARCH_JOBS = SearchJobs(
     BY_SUMMARY,
     PROTOCOL_SETTINGS,
     config["seeds"],
@@ -21,8 +22,8 @@ SEARCH = SearchJobs(
 
 rule search:
     input:
-        runs=SEARCH.runs,
-        meanwhile=SEARCH.meanwhile,
+        runs=SEARCH_JOBS.runs,
+        meanwhile=SEARCH_JOBS.meanwhile,
     output:
         summary=paths.SUMMARY,
     log:
@@ -33,6 +34,6 @@ rule search:
     container:
         CPU_IMAGE
     params:
-        found=SEARCH.found,
+        found=SEARCH_JOBS.found,
     script:
         "../scripts/write_search_summary.py"

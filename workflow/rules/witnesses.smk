@@ -2,6 +2,9 @@
 # the largest n each float precision still represents; figures.smk sets them
 # beside the critical n that the optimisers reach (limits_vs_d).
 
+from embedding_limits.memory import budget
+from embedding_limits.store import paths, targets
+
 
 rule witness:
     output:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import os
 import platform
 import sys
 import time
 
-from embedding_limits.data.beir import read_jsonl
+from embedding_limits.data.beir import CORPUS, QUERIES, read_jsonl
 from embedding_limits.embedders import vectors as embedding_files
 from embedding_limits.embedders.backends import BACKENDS
 from embedding_limits.embedders.encoders import EncoderError, encode, load
@@ -48,8 +49,8 @@ def main(argv=None) -> None:
     if args.device not in BACKENDS[args.backend].devices:
         sys.exit(f"--device {args.device}: backend {args.backend} runs on "
                  f"{', '.join(BACKENDS[args.backend].devices)} only")  # fmt: skip
-    corpus = read_jsonl(f"{args.dataset_dir}/corpus.jsonl")
-    queries = read_jsonl(f"{args.dataset_dir}/queries.jsonl")
+    corpus = read_jsonl(os.path.join(args.dataset_dir, CORPUS))
+    queries = read_jsonl(os.path.join(args.dataset_dir, QUERIES))
     started = time.perf_counter()
     try:
         encoder = load(args.embedder, args.backend, args.model, args.device)

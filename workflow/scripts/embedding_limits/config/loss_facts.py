@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# What a loss's terms span, which sets the memory its job needs (memory.py):
+# What a loss's terms span, which sets the memory its job needs (memory/sizes.py):
 # "pairs": (query, document) arrays, the logits' shape; "triples": (query,
 # relevant document, document) arrays, which dwarf the logits.
 TERMS = ("pairs", "triples")

@@ -21,8 +21,6 @@ import json
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from .loss_facts import LOSS_FACTS
 
 SCHEDULES = ("constant", "warmup_cosine", "onecycle")
@@ -263,7 +261,7 @@ def resolve(name: str, overrides: dict, optimizer: dict) -> Protocol:
     if unknown:
         raise ProtocolError({k: "is not a protocol setting" for k in unknown})
     settings = {**optimizer, **overrides, "name": name}
-    loss = settings.get("loss", "infonce")
+    loss = settings.get("loss", FIELDS["loss"].default)
     if loss != "infonce" and "temperature" not in overrides:
         settings["temperature"] = None
     protocol = Protocol(**settings)
@@ -294,6 +292,8 @@ CUSTOM = "custom"
 def parse_options(words: list[str]) -> dict:
     """``["loss=sigmoid", "learn_temperature=true"]`` -> typed settings; a key
     given twice is an error, not the last one silently kept."""
+    import yaml  # here alone: the analysis env, which reads protocols, has no PyYAML
+
     settings, given = {}, {}
     for word in words:
         key, sep, text = word.partition("=")
@@ -307,7 +307,7 @@ def parse_options(words: list[str]) -> dict:
                 {key: f"given twice ({given[key]}, {word}); give each key once"}
             )
         given[key] = word
-        value = yaml.safe_load(text) if text else None
+        value = yaml.safe_load(text) if text else None  # as YAML reads a config
         if isinstance(value, str) and re.fullmatch(r"[-+]?[\d.]+[eE][-+]?\d+", value):
             value = float(value)
         settings[key] = value

@@ -7,7 +7,7 @@ as strings, so ``seeds=[0]`` gives ``["0"]``; where the schema wants no string
 there, the string is read as YAML), and check a config strictly, filling in
 every default (``complete``). Errors name the key (``optimizer.learning_rate``,
 ``dims[0]``) and the fix. What the schema cannot say about this experiment
-is config.py's.
+is load.py's.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 storage precisions (with the format each accumulates scores in), the
 placement modes, and the defaults of the config's ``witnesses:`` section.
 
-This is the one table of each: witness.py (the checks) and the witness
-command take their choices and defaults from here, the Snakefile builds its
-wildcard constraints from it (paths.py), and tests/config/test_config.py checks the
-schema's enums and defaults against it.
+This is the one table of each: witnesses/construction.py (the checks) and
+the witness command take their choices and defaults from here, the Snakefile
+builds its wildcard constraints from it (store/paths.py), and
+tests/config/test_config.py checks the schema's enums and defaults against it.
 """
 
 from __future__ import annotations

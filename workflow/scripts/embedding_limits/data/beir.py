@@ -9,7 +9,16 @@ from ..files import write_json_atomic, write_text_atomic
 from .limit_text import Dataset, document_text, query_text
 from .qrels import Qrels, dataset_source, save_qrels
 
-FILES = ("corpus.jsonl", "queries.jsonl", "qrels.jsonl", "qrels/test.tsv", "qrels.npz")
+# A dataset's folder in the MTEB/BEIR layout (the released LIMIT's), with the
+# optimiser's relevance beside it: the one home of these names (store/paths.py
+# builds the workflow's dataset paths from them).
+CORPUS = "corpus.jsonl"
+QUERIES = "queries.jsonl"
+QRELS = "qrels.jsonl"
+QRELS_TSV = "qrels/test.tsv"
+QRELS_NPZ = "qrels.npz"
+MANIFEST = "manifest.json"
+FILES = (CORPUS, QUERIES, QRELS, QRELS_TSV, QRELS_NPZ)
 
 
 def _jsonl(rows) -> str:
@@ -17,7 +26,7 @@ def _jsonl(rows) -> str:
 
 
 def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
-    """Write every file of ``FILES`` plus manifest.json; returns the manifest.
+    """Write every file of ``FILES`` plus the manifest; returns the manifest.
 
     Document ids are the people's names (unique), query ids ``query-<i>``.
     ``qrels.npz`` is the same relevance in the format the optimiser reads.
@@ -35,17 +44,17 @@ def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
         (f"query-{q}", dataset.names[doc]) for q, docs in enumerate(dataset.relevant)
         for doc in docs
     ]  # fmt: skip
-    write_text_atomic(folder / "corpus.jsonl", _jsonl(corpus))
-    write_text_atomic(folder / "queries.jsonl", _jsonl(queries))
+    write_text_atomic(folder / CORPUS, _jsonl(corpus))
+    write_text_atomic(folder / QUERIES, _jsonl(queries))
     write_text_atomic(
-        folder / "qrels.jsonl",
+        folder / QRELS,
         _jsonl({"query-id": q, "corpus-id": d, "score": 1} for q, d in pairs),
     )
     tsv = "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, d in pairs)
-    write_text_atomic(folder / "qrels" / "test.tsv", tsv)
+    write_text_atomic(folder / QRELS_TSV, tsv)
     spec = dataset.spec
     save_qrels(
-        str(folder / "qrels.npz"),
+        str(folder / QRELS_NPZ),
         Qrels(
             dataset.relevant.astype("int32"), spec.documents, dataset_source(spec.name)
         ),
@@ -55,7 +64,7 @@ def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
         "relevant_documents": int(len({int(d) for d in dataset.relevant.ravel()})),
         "files": list(FILES),
     }
-    write_json_atomic(str(folder / "manifest.json"), manifest)
+    write_json_atomic(str(folder / MANIFEST), manifest)
     return manifest
 
 

@@ -76,7 +76,7 @@ def scores(documents, queries, precision: str, dim: int) -> np.ndarray:
 def ranked(scores_QxN: np.ndarray, tie_order_N: np.ndarray, depth: int) -> np.ndarray:
     """Each query's first ``depth`` documents, best first; equal scores in
     ``tie_order_N``'s order (lower first). trec_eval ranks ties by document
-    id, last id first; ``ir_metrics.tie_order`` gives that order."""
+    id, last id first; ``retrieval.metrics.tie_order`` gives that order."""
     num_documents = scores_QxN.shape[1]
     if depth < num_documents:
         # only documents scoring at least a row's depth-th best can rank

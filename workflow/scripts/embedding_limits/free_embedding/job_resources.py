@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..config.protocol import Protocol
 from ..config.sections import uses_gpu
 from ..data.limit_text import DatasetSpec
-from ..memory.budget import optimize_mb
+from ..memory.budget import optimize_mem_mb
 from ..store import paths
 
 
@@ -52,7 +52,7 @@ class OptimizeJobs:
         kind, value = paths.split_source(wildcards.source)
         queries = self.datasets[value].queries if kind == "dataset" else None
         protocol = self.protocols[wildcards.protocol]
-        return optimize_mb(protocol, int(wildcards.n), int(wildcards.d),
+        return optimize_mem_mb(protocol, int(wildcards.n), int(wildcards.d),
                            self.k(wildcards), queries)  # fmt: skip
 
     def device(self, wildcards) -> str:

@@ -1,4 +1,6 @@
-"""A config's jobs against the memory one job may have, before any job runs.
+"""A config's jobs against the memory one job may have, before any job runs;
+and the ``mem_mb`` each rule declares (``*_mem_mb``, from the estimates of
+sizes.py).
 
 The workflow learns one number, ``cap_mb``: the ``mem_mb`` resource, which is
 the machine's memory on a local run and the largest partition's on a cluster
@@ -35,32 +37,7 @@ def probe_mb(k: int, d: int, n: int, protocol: Protocol) -> int:
     """The larger of a probe's two jobs: its qrels (every k-subset) and its
     optimisation (of the protocol's queries: with query_sizes 1..k, the
     smaller subsets too)."""
-    return max(qrels_job_mb(n, k), optimize_mb(protocol, n, d, k))
-
-
-def optimize_mb(
-    protocol: Protocol, n: int, d: int, k: int, queries: int | None = None
-) -> int:
-    """The mem_mb of one optimisation job: of ``queries`` (a dataset's), or
-    without them of the protocol's own queries of n documents."""
-    if queries is None:
-        queries = protocol_queries(n, k, protocol.query_sizes)
-    return optimize_job_mb(queries, n, d, k, protocol.loss)
-
-
-def dataset_mb(spec: DatasetSpec) -> int:
-    """The mem_mb of making a LIMIT-style dataset."""
-    return dataset_job_mb(spec.documents, spec.queries, spec.k, spec.attributes_per_doc)
-
-
-def embed_mb(spec: DatasetSpec) -> int:
-    """The mem_mb of embedding a dataset (a profile may give a large model more)."""
-    return embed_job_mb(spec.documents, spec.queries)
-
-
-def score_mb(spec: DatasetSpec) -> int:
-    """The mem_mb of scoring a dataset's embeddings at one dim and precision."""
-    return score_job_mb(spec.documents)
+    return max(qrels_job_mb(n, k), optimize_mem_mb(protocol, n, d, k))
 
 
 def largest_n(
@@ -165,13 +142,6 @@ def _d_of_n_errors(config, protocols, cap_mb) -> list[str]:
     return errors
 
 
-def witness_mem_mb(cap_mb: int | None, k: int, max_n: int) -> int:
-    """A witness job's memory at the largest n it may check: max_n, or less
-    where memory stops it (witness.py --memory-mb finds the same n)."""
-    largest = cap_mb and witness_limit(cap_mb, k, max_n)
-    return witness_job_mb(k, largest or max_n)
-
-
 def witness_too_big(k: int, max_n: int, cap_mb: int) -> str | None:
     """Why a witness job of top-k cannot fit in ``cap_mb``, or None if it can."""
     if witness_limit(cap_mb, k, max_n) is not None:
@@ -202,21 +172,23 @@ def config_errors(
     )
 
 
-def stopped_by_memory(searches: dict, witnesses: list[str], cap_mb: int | None):
+def stopped_by_memory(
+    reaches: dict[str, tuple[str, int]], witnesses: list[str], cap_mb: int | None
+):
     """(file, where memory stopped it, how far this run may go) for each
-    search summary (``searches``: path -> Search) or witness result that
-    memory stopped short of what fits here. Their paths do not name the
-    limit, so they are not redone on their own."""
+    search summary (``reaches``: its path -> its axis and the largest value
+    it may run here) or witness result that memory stopped short of what fits
+    here. Their paths do not name the limit, so they are not redone on their
+    own."""
     found = []
-    for path in [*searches, *witnesses]:
+    for path in [*reaches, *witnesses]:
         try:
-            record = (load_summary if path in searches else load_witness)(path)
+            record = (load_summary if path in reaches else load_witness)(path)
         except ResultError:
             continue  # missing; or stops the run elsewhere, with the reason
-        if path in searches:
-            search = searches[path]
-            was, now = record.get("memory_limit"), search.fit_limit or search.limit
-            capped, axis = record.get("capped_by_memory"), search.axis
+        if path in reaches:
+            axis, now = reaches[path]
+            was, capped = record.get("memory_limit"), record.get("capped_by_memory")
         else:
             k, max_n = record["k"], record["max_n_cap"]
             was, axis = record.get("memory_limit_n"), "n"
@@ -235,3 +207,41 @@ def refusal(errors: list[str], cap_mb: int, source: str) -> str:
         "where jobs may have more memory (docs/running.md, Memory: --resources "
         "mem_mb=N, or a cluster partition)."
     )
+
+
+# -- the mem_mb each rule declares (the estimates: sizes.py) ------------------
+def qrels_mem_mb(n: int, k: int) -> int:
+    """The mem_mb of making the qrels of every k-subset of n documents."""
+    return qrels_job_mb(n, k)
+
+
+def dataset_mem_mb(spec: DatasetSpec) -> int:
+    """The mem_mb of making a LIMIT-style dataset."""
+    return dataset_job_mb(spec.documents, spec.queries, spec.k, spec.attributes_per_doc)
+
+
+def optimize_mem_mb(
+    protocol: Protocol, n: int, d: int, k: int, queries: int | None = None
+) -> int:
+    """The mem_mb of one optimisation job: of ``queries`` (a dataset's), or
+    without them of the protocol's own queries of n documents."""
+    if queries is None:
+        queries = protocol_queries(n, k, protocol.query_sizes)
+    return optimize_job_mb(queries, n, d, k, protocol.loss)
+
+
+def embed_mem_mb(spec: DatasetSpec) -> int:
+    """The mem_mb of embedding a dataset (a profile may give a large model more)."""
+    return embed_job_mb(spec.documents, spec.queries)
+
+
+def score_mem_mb(spec: DatasetSpec) -> int:
+    """The mem_mb of scoring a dataset's embeddings at one dim and precision."""
+    return score_job_mb(spec.documents)
+
+
+def witness_mem_mb(cap_mb: int | None, k: int, max_n: int) -> int:
+    """A witness job's memory at the largest n it may check: max_n, or less
+    where memory stops it (witness.py --memory-mb finds the same n)."""
+    largest = cap_mb and witness_limit(cap_mb, k, max_n)
+    return witness_job_mb(k, largest or max_n)

@@ -40,7 +40,7 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
 
 def _seed_d(entry: dict, failed_before: int | None):
     """(smallest d, largest d known to fail below it, determined) of one seed
-    from its summary entry (its bracket, search.py): as :func:`_smallest_d`,
+    from its summary entry (its bracket, search/brackets.py): as :func:`_smallest_d`,
     with a failure known from the n before (a warm start)."""
     unsolved, smallest = entry["boundary"]
     below = [d for d in (unsolved, failed_before) if d is not None]

@@ -1,14 +1,17 @@
-"""Every figure of the workflow, one entry each: what draws it, from which
-tables, in which section of the report, with which caption.
+"""Every figure of the workflow, one entry each: the function that draws it,
+the tables it draws by argument, and its section of the report.
 
 figures.smk has one rule for them all: the figure ``paths.FIGURE`` names (a
-PNG, and a PDF beside it) is drawn by ``FIGURES[figure]``, called with its
-tables read by argument name. Adding a figure is its plotting function, one
-entry here, and its caption, ``workflow/report/figures/<name>.rst``.
+PNG, and a PDF beside it) is drawn by ``FIGURES[figure].draw``, called with
+its tables read by argument name. Adding a figure is its plotting function,
+one entry here, and its caption: a block of ``workflow/report/figure.rst``.
+No plotting library is imported here (the Snakefile reads this list at every
+parse): an entry names its function, imported only when it draws.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,9 +25,6 @@ from ..store.paths import (
     RUNS_TABLE,
     WITNESS_TABLE,
 )
-from .embedder_figure import embedders
-from .limit_figures import critical_d_of_n, limits_vs_d, protocols_vs_d
-from .search_figures import accuracy_vs_d, accuracy_vs_n, critical_n_vs_d, extrapolation
 
 # the cited tables under resources/ (their citation in '#' lines)
 PAPER = {"paper": "paper_table6.csv"}
@@ -35,16 +35,23 @@ FOLLOWUPS = {"followups": "followup_points.csv"}
 class Figure:
     """One figure: ``draw(**tables, paths=..., dpi=...)`` saves it."""
 
-    draw: Callable
+    function: str  # "module.function" in this package
     tables: dict[str, str]  # argument -> the results table (a paths.py template)
     category: str  # its section of the report
     resources: dict[str, str] = field(default_factory=dict)  # argument -> resources/
-    # arguments drawn only where the config makes their table (else left out)
+    # arguments drawn only where the run makes their table (else left out)
     optional: tuple[str, ...] = ()
+
+    @property
+    def draw(self) -> Callable:
+        """The plotting function (its module imported now)."""
+        module, name = self.function.rsplit(".", 1)
+        return getattr(importlib.import_module(f".{module}", __package__), name)
 
     def inputs(self, made: list[str], resources: str) -> dict[str, str]:
         """Its files by argument: its tables (an optional one only if in
-        ``made``, what the run makes), and its cited tables under ``resources``."""
+        ``made``, the default target's files), and its cited tables under
+        ``resources``."""
         tables = {
             name: path
             for name, path in self.tables.items()
@@ -56,33 +63,38 @@ class Figure:
 
 FIGURES = {
     "accuracy_vs_n": Figure(
-        accuracy_vs_n, {"runs": RUNS_TABLE, "critical": CRITICAL_N_TABLE}, "Figures"
+        "search_figures.accuracy_vs_n",
+        {"runs": RUNS_TABLE, "critical": CRITICAL_N_TABLE}, "Figures",
     ),
     "critical_n_vs_d": Figure(
-        critical_n_vs_d, {"runs": RUNS_TABLE, "critical": CRITICAL_N_TABLE},
-        "Figures", PAPER,
+        "search_figures.critical_n_vs_d",
+        {"runs": RUNS_TABLE, "critical": CRITICAL_N_TABLE}, "Figures", PAPER,
     ),
-    "extrapolation": Figure(extrapolation, {"critical": CRITICAL_N_TABLE}, "Figures"),
+    "extrapolation": Figure(
+        "search_figures.extrapolation", {"critical": CRITICAL_N_TABLE}, "Figures"
+    ),
     "protocols_vs_d": Figure(
-        protocols_vs_d, {"critical": CRITICAL_N_TABLE, "d_of_n": CRITICAL_D_OF_N_TABLE},
+        "limit_figures.protocols_vs_d",
+        {"critical": CRITICAL_N_TABLE, "d_of_n": CRITICAL_D_OF_N_TABLE},
         "Figures", PAPER | FOLLOWUPS, optional=("d_of_n",),
     ),
     "accuracy_vs_d": Figure(
-        accuracy_vs_d, {"runs": DIMENSION_RUNS_TABLE, "critical": CRITICAL_D_TABLE},
-        "Datasets",
+        "search_figures.accuracy_vs_d",
+        {"runs": DIMENSION_RUNS_TABLE, "critical": CRITICAL_D_TABLE}, "Datasets",
     ),
     "limits_vs_d": Figure(
-        limits_vs_d,
+        "limit_figures.limits_vs_d",
         {"critical": CRITICAL_N_TABLE, "witnesses": WITNESS_TABLE,
          "d_of_n": CRITICAL_D_OF_N_TABLE},
         "Witnesses", PAPER | FOLLOWUPS, optional=("d_of_n",),
     ),
     "critical_d_of_n": Figure(
-        critical_d_of_n, {"critical": CRITICAL_D_OF_N_TABLE},
+        "limit_figures.critical_d_of_n", {"critical": CRITICAL_D_OF_N_TABLE},
         "Smallest d for each n", FOLLOWUPS,
     ),
     "embedders": Figure(
-        embedders, {"embedders": EMBEDDERS_TABLE, "critical_d": CRITICAL_D_TABLE},
+        "embedder_figure.embedders",
+        {"embedders": EMBEDDERS_TABLE, "critical_d": CRITICAL_D_TABLE},
         "Figures", optional=("critical_d",),
     ),
 }  # fmt: skip

@@ -19,7 +19,7 @@ BELOW, AT_LEAST = "<", ">="
 
 
 def seed_critical_n(entry: dict) -> str:
-    """A seed's critical n, from its search summary entry (search.py)."""
+    """A seed's critical n, from its search summary entry (search/brackets.py)."""
     if entry["status"] == "below_floor":
         return f"{BELOW}{entry['boundary'][1]}"
     value = entry["critical_n"]

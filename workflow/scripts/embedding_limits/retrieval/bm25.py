@@ -1,5 +1,5 @@
 """Lexical baseline: BM25 (bm25s) on a dataset in the BEIR layout, scored
-with MTEB's metrics (ir_metrics)."""
+with MTEB's metrics (metrics.py)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,23 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from ..data import beir
 from ..data.beir import read_jsonl
-from . import metrics as ir_metrics
+from . import metrics
 
 
 def bm25_metrics(folder: str | Path) -> dict[str, float]:
-    """Every metric of ``ir_metrics.METRICS`` of BM25 on the dataset."""
+    """Every metric of ``metrics.METRICS`` of BM25 on the dataset."""
     folder = Path(folder)
-    corpus = read_jsonl(folder / "corpus.jsonl")
-    queries = read_jsonl(folder / "queries.jsonl")
+    corpus = read_jsonl(folder / beir.CORPUS)
+    queries = read_jsonl(folder / beir.QUERIES)
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize([d["text"] for d in corpus], show_progress=False),
                     show_progress=False)  # fmt: skip
-    depth = min(ir_metrics.DEPTH, len(corpus))
+    depth = min(metrics.DEPTH, len(corpus))
     tokens = bm25s.tokenize([q["text"] for q in queries], show_progress=False)
     ranked, scores = retriever.retrieve(tokens, k=depth, show_progress=False)
-    run = ir_metrics.run_of([q["_id"] for q in queries], [d["_id"] for d in corpus],
+    run = metrics.run_of([q["_id"] for q in queries], [d["_id"] for d in corpus],
                             np.asarray(ranked), np.asarray(scores))  # fmt: skip
-    qrels = ir_metrics.read_qrels(read_jsonl(folder / "qrels.jsonl"))
-    return ir_metrics.evaluate(run, qrels)
+    qrels = metrics.read_qrels(read_jsonl(folder / beir.QRELS))
+    return metrics.evaluate(run, qrels)

@@ -57,8 +57,10 @@ class SearchJobs:
         return self.searches[path]
 
     def _read(self, path: str, mtime_ns: int) -> tuple[tuple[int, bool], ...]:
-        expected = expected_parameters(path, self.protocols, self.seeds, self.dataset_k)
         try:
+            expected = expected_parameters(
+                path, self.protocols, self.seeds, self.dataset_k
+            )
             seeds = load_run(path, expected)["metrics"]["seeds"]
         except ResultError as error:
             raise self.fail(str(error)) from None
@@ -88,7 +90,7 @@ class SearchJobs:
     def meanwhile(self, wildcards) -> list[str]:
         """The runs to make while a search waits for the one its replay asks
         for: once its any-seed search is done, its sweep and each seed's next
-        value, so that they run in parallel. None once it is done."""
+        value, so that they run in parallel; none once it is done."""
         search = self.search_of(wildcards)
         step = replay_search(search, self.known_outcome)
         if isinstance(step, SearchDone):

@@ -89,16 +89,17 @@ def plan(
         for p in protocols for name, spec in datasets.items() if c["enabled"]
     ]  # fmt: skip
     d_of_n = []
-    for p, ns in d_of_n_ns(config).items() if o["enabled"] else ():
-        chain = [
-            Search(
-                protocol=p, axis="d", k=o["k"], documents=n,
-                strategy=d_of_n_strategy(config), limit=o["max_d"], seeds=seeds,
-                fit_limit=cap_mb and budget.largest_d_of_n(
-                    cap_mb, o["k"], n, protocols[p], o["max_d"]
-                ),
-            )
-            for n in sorted(ns)
-        ]  # fmt: skip
-        d_of_n += warm_chain(chain) if o["warm_start"] else chain
+    if o["enabled"]:
+        for p, ns in d_of_n_ns(config).items():
+            chain = [
+                Search(
+                    protocol=p, axis="d", k=o["k"], documents=n,
+                    strategy=d_of_n_strategy(config), limit=o["max_d"], seeds=seeds,
+                    fit_limit=cap_mb and budget.largest_d_of_n(
+                        cap_mb, o["k"], n, protocols[p], o["max_d"]
+                    ),
+                )
+                for n in sorted(ns)
+            ]  # fmt: skip
+            d_of_n += warm_chain(chain) if o["warm_start"] else chain
     return Searches(tuple(n_searches), tuple(d_searches), tuple(d_of_n))

@@ -64,6 +64,11 @@ class Search:
     seeds: int = 1  # seeds per job
 
     @property
+    def reach(self) -> int:
+        """The largest value it may run: its limit, or less where memory stops it."""
+        return self.fit_limit or self.limit
+
+    @property
     def source(self) -> str:
         """The qrels a probe optimises: ``k~K`` or ``dataset~NAME``."""
         if self.dataset is None:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING
 
+from ..config.run_settings import RunSettings
 from ..data.qrels import combinations_source, dataset_source, subsets_source
 from . import paths
 from .outcome import SUCCESS_RULES, SeedOutcome, metrics_problem
-
-if TYPE_CHECKING:  # settings brings JAX, which the analysis jobs' env lacks
-    from ..config.run_settings import RunSettings
 
 SCHEMA = "free-embedding-run/2"
 SEED_FIELDS = ("seed", "solved", "steps_run", "stop_reason", "solved_at_step",

@@ -13,6 +13,7 @@ import functools
 import re
 
 from ..config.witness_choices import CONSTRUCTIONS, PRECISIONS
+from ..data import beir
 from ..embedders.backends import PRECISIONS as EMBEDDING_PRECISIONS
 
 # A protocol's or a dataset's name: one path segment (the schema's
@@ -30,7 +31,6 @@ SUBJECTS = (SUBJECT_N, SUBJECT_D, SUBJECT_D_OF_N)
 
 QRELS = "results/qrels/k~{k}/n~{n}.npz"
 QRELS_MANIFEST = "results/qrels/k~{k}/n~{n}.json"
-DATASET_QRELS = "results/datasets/{dataset}/qrels.npz"
 RUN = "results/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.json"
 SUMMARY = "results/search/protocol~{protocol}/{subject}/{settings}.json"
 WITNESS = "results/witnesses/{construction}/k~{k}/{precision}.json"
@@ -40,13 +40,14 @@ EMBEDDER_SCORE = (
     "/dim~{dim}/precision~{embedding_precision}.json"
 )
 
-# A LIMIT-style dataset's folder, in the MTEB/BEIR layout (data/beir.py)
+# A LIMIT-style dataset's folder, in the MTEB/BEIR layout of data/beir.py
 DATASET = "results/datasets/{dataset}"
-DATASET_CORPUS = DATASET + "/corpus.jsonl"
-DATASET_QUERIES = DATASET + "/queries.jsonl"
-DATASET_QRELS_JSONL = DATASET + "/qrels.jsonl"
-DATASET_QRELS_TSV = DATASET + "/qrels/test.tsv"
-DATASET_MANIFEST = DATASET + "/manifest.json"
+DATASET_CORPUS = f"{DATASET}/{beir.CORPUS}"
+DATASET_QUERIES = f"{DATASET}/{beir.QUERIES}"
+DATASET_QRELS_JSONL = f"{DATASET}/{beir.QRELS}"
+DATASET_QRELS_TSV = f"{DATASET}/{beir.QRELS_TSV}"
+DATASET_QRELS = f"{DATASET}/{beir.QRELS_NPZ}"  # the optimiser's
+DATASET_MANIFEST = f"{DATASET}/{beir.MANIFEST}"
 
 # The tables (CSV) and figures (PNG, with a PDF beside each) made from them
 RUNS_TABLE = "results/tables/runs.csv"

@@ -48,21 +48,21 @@ def embedder_scores(embedders: dict, config: dict) -> list[str]:
     ]  # fmt: skip
 
 
-def default(searches, datasets: dict, scores: list[str]) -> list[str]:
+def default(summaries: list[str], smallest_d: bool, critical_d: bool, datasets,
+            scores: list[str]) -> list[str]:  # fmt: skip
     """The default target's files: the critical-n tables and figures; every
-    search's summary; the smallest-d table and figure where those searches
-    run; each dataset, BM25's table, the embedders' (their scores too, so that
-    a deleted one is redone) and the critical-d table where there are
-    datasets. ``searches``: search.plan's."""
-    made = [*ALWAYS]
-    made += [s.summary_path() for s in (*searches.n, *searches.d, *searches.d_of_n)]
-    if searches.d_of_n:
+    search's summary (``summaries``); the smallest-d table and figure where
+    those searches run (``smallest_d``); each dataset, BM25's table, the
+    embedders' (their ``scores`` too, so that a deleted one is redone) and,
+    where its searches run (``critical_d``), the critical-d table and figure."""
+    made = [*ALWAYS, *summaries]
+    if smallest_d:
         made += [paths.CRITICAL_D_OF_N_TABLE, paths.figure("critical_d_of_n")]
     made += per_dataset(paths.DATASET_MANIFEST, datasets)
     if datasets:
         made.append(paths.RETRIEVAL_TABLE)
         if scores:
             made += [paths.EMBEDDERS_TABLE, paths.figure("embedders"), *scores]
-        if searches.d:
+        if critical_d:
             made += [paths.CRITICAL_D_TABLE, paths.figure("accuracy_vs_d")]
     return made

@@ -16,8 +16,6 @@ from embedding_limits.data.limit_text import (
     load_vocabulary,
 )
 from embedding_limits.data.qrels import load_qrels
-from embedding_limits.retrieval.bm25 import bm25_metrics
-from embedding_limits.retrieval.metrics import METRICS, RECALL_CUTOFFS
 from embedding_limits.search.searches import Search
 from embedding_limits.search.strategies import Gallop, SearchDone
 
@@ -152,15 +150,6 @@ def test_impossible_requests_are_refused_clearly(spec, message):
     with pytest.raises(ValueError, match=message) as err:
         generate(spec, VOCAB)
     assert f"dataset {spec.name}" in str(err.value)
-
-
-def test_bm25_scores_a_generated_dataset_with_mtebs_metrics(tmp_path):
-    write_dataset(generate(DatasetSpec("r", queries=40, documents=12), VOCAB), tmp_path)
-    found = bm25_metrics(tmp_path)
-    assert tuple(found) == METRICS
-    recall = [found[f"recall_at_{k}"] for k in RECALL_CUTOFFS]
-    assert 0.5 <= recall[1] and recall == sorted(recall) and recall[-1] == 1.0
-    assert 0 < found["ndcg_at_10"] <= 1
 
 
 @pytest.mark.parametrize("start", [1, 8, 12, 40, 300])

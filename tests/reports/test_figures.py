@@ -237,7 +237,7 @@ def test_every_figure_is_one_entry_drawn_by_the_one_figure_rule():
     """One place for figures: figures.smk is one rule, whose job for
     results/figures/<name>.png calls FIGURES[name] with its tables by
     argument; each entry's tables are its function's arguments (an optional
-    one defaults to None), each has its caption, and no caption is left over."""
+    one defaults to None), and figure.rst holds one caption for each."""
     import glob
     import inspect
     import re
@@ -247,8 +247,10 @@ def test_every_figure_is_one_entry_drawn_by_the_one_figure_rule():
     rules = os.path.join(ROOT, "workflow", "rules")
     text = open(os.path.join(rules, "figures.smk")).read()
     assert re.findall(r"^rule (\w+):", text, re.M) == ["figure"]
-    captions = os.path.join(ROOT, "workflow", "report", "figures")
-    assert sorted(os.listdir(captions)) == sorted(f"{n}.rst" for n in figures.FIGURES)
+    captions = open(os.path.join(ROOT, "workflow", "report", "figure.rst")).read()
+    blocks = re.findall(r'snakemake\.wildcards\.figure == "(\w+)" %}\n(.+)\n', captions)
+    assert [name for name, _ in blocks] == list(figures.FIGURES)
+    assert all(len(caption) > 80 for _, caption in blocks)
     made = {v for v in vars(paths).values() if isinstance(v, str)}
     for name, figure in figures.FIGURES.items():
         signature = inspect.signature(figure.draw).parameters
@@ -259,10 +261,25 @@ def test_every_figure_is_one_entry_drawn_by_the_one_figure_rule():
         assert set(figure.tables.values()) <= made, name  # paths.py's tables
         for file in figure.resources.values():
             assert os.path.exists(os.path.join(ROOT, "resources", file))
-        assert open(os.path.join(captions, f"{name}.rst")).read().strip()
     for path in glob.glob(os.path.join(rules, "*.smk")):
         if not path.endswith("figures.smk"):
             assert "paths.FIGURE" not in open(path).read(), path
+
+
+def test_the_list_of_figures_imports_no_plotting_library():
+    """The Snakefile reads FIGURES at every parse (each run, dry run and
+    cluster job): matplotlib, pandas and scipy load only when a figure draws."""
+    import subprocess
+    import sys
+
+    from conftest import SCRIPTS
+
+    heavy = "{'matplotlib', 'pandas', 'scipy'}"
+    code = ("import sys; from embedding_limits.reports import figures; "
+            f"print(sorted({heavy} & set(sys.modules)))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=SCRIPTS,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
 
 
 def test_a_figure_of_no_entry_is_named_with_the_list():
