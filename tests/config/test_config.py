@@ -10,7 +10,7 @@ from conftest import ROOT
 from embedding_limits.config.load import ConfigError, load
 from embedding_limits.config.loss_facts import LOSS_FACTS
 from embedding_limits.config.protocol import CHOICES, FIELDS, Protocol
-from embedding_limits.config.reference import _inline as reference_inline
+from embedding_limits.config.reference import inline as reference_inline
 from embedding_limits.config.reference import render
 from embedding_limits.config.schema import complete, from_command_line, merge, read_yaml
 from embedding_limits.config.sections import d_of_n_ns, searched

@@ -37,8 +37,9 @@ wildcard_constraints:
 _DEPLOYMENT = workflow.deployment_settings.deployment_method
 ENVIRONMENTS = bool(_DEPLOYMENT & {DeploymentMethod.CONDA, DeploymentMethod.APPTAINER})
 PYTHON = "python" if ENVIRONMENTS else sys.executable
-if DeploymentMethod.APPTAINER in _DEPLOYMENT and missing_images(config):
-    raise WorkflowError(missing_images(config))
+_MISSING = missing_images(config) if DeploymentMethod.APPTAINER in _DEPLOYMENT else None
+if _MISSING:
+    raise WorkflowError(_MISSING)
 
 # The env and image of every light rule (datasets, tables, figures); the jobs
 # that need JAX or a model pick theirs per job (optimize.smk, embedders.smk).

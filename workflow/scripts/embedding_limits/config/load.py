@@ -23,8 +23,14 @@ from .schema import ConfigError, complete, from_command_line, merge, read_yaml
 from .sections import grid_of, start_n
 
 
-def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
-    """What the schema cannot express; each names the key and the fix."""
+def experiment_errors(
+    config: dict,
+    vocab: Vocabulary,
+    protocols: dict[str, Protocol],
+    datasets: dict[str, DatasetSpec],
+) -> list[str]:
+    """What the schema cannot express, with the config's protocols and
+    datasets as built; each error names the key and the fix."""
     errors = []
     for d, ns in config["search"]["grid"].items():
         if not str(d).isdigit() or int(d) < 1:
@@ -63,9 +69,16 @@ def experiment_errors(config: dict, vocab: Vocabulary) -> list[str]:
     errors += _cap_errors(config)
     errors += _d_of_n_errors(config) + _unknown_protocols(config, "search")
     errors += embedder_checks.errors(config)
-    for name, settings in config["datasets"].items():
-        spec = DatasetSpec(name=name, **settings)
+    for name, spec in datasets.items():
         errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+    searches_d = bool(datasets) and config["critical_d"]["enabled"]
+    for name, protocol in protocols.items():
+        if protocol.query_sizes != "k" and searches_d:
+            errors.append(
+                f"protocols.{name}.query_sizes: {protocol.query_sizes} makes its own "
+                f"queries, so it cannot search a dataset's critical d; set "
+                f"critical_d.enabled: false or leave query_sizes out"
+            )
     return errors
 
 
@@ -178,20 +191,13 @@ def load(
     base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
     typed = from_command_line(dict(command_line or {}), schema)
     config = complete(merge(merge(base, overrides), typed), schema)
-    built, protocol_errors = protocols_of(config)
-    errors = experiment_errors(config, load_vocabulary(vocab_dir)) + protocol_errors
-    for name, protocol in built.items():
-        if (protocol.query_sizes != "k" and config["datasets"]
-                and config["critical_d"]["enabled"]):  # fmt: skip
-            errors.append(
-                f"protocols.{name}.query_sizes: {protocol.query_sizes} makes its own "
-                f"queries, so it cannot search a dataset's critical d; set "
-                f"critical_d.enabled: false or leave query_sizes out"
-            )
-    if errors:
-        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+    protocols, errors = protocols_of(config)
     datasets = {
         name: DatasetSpec(name=name, **settings)
         for name, settings in config["datasets"].items()
     }
-    return Experiment(config, built, datasets)
+    vocab = load_vocabulary(vocab_dir)
+    errors = experiment_errors(config, vocab, protocols, datasets) + errors
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+    return Experiment(config, protocols, datasets)

@@ -32,7 +32,8 @@ run before any job with a message naming the key
 """
 
 
-def _inline(value) -> str:
+def inline(value) -> str:
+    """A value as the page writes it: YAML's flow style (``[4, 5]``, ``""``)."""
     if value == "":
         return '""'
     text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
@@ -92,7 +93,7 @@ def _table(properties: dict, defaults) -> list[str]:
 
 
 def _schema_default(key: str, spec: dict) -> str:
-    return f"`{_inline(spec['default'])}`" if "default" in spec else "(required)"
+    return f"`{inline(spec['default'])}`" if "default" in spec else "(required)"
 
 
 def _protocol_default(key: str, spec: dict) -> str:
@@ -102,7 +103,7 @@ def _protocol_default(key: str, spec: dict) -> str:
                   for name, facts in LOSS_FACTS.items()
                   if facts.start_temperature is not None]  # fmt: skip
         return "the loss's own start: " + ", ".join(starts)
-    return f"`{_inline(getattr(Protocol(), key))}`"
+    return f"`{inline(getattr(Protocol(), key))}`"
 
 
 def render(schema: dict) -> str:
@@ -123,7 +124,7 @@ def render(schema: dict) -> str:
             continue
         entry = spec["additionalProperties"]
         lines += [
-            f"Default: `{_inline(spec['default'])}`. Each entry "
+            f"Default: `{inline(spec['default'])}`. Each entry "
             f"(`{name}.<name>`) takes these keys:",
             "",
         ]
