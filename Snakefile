@@ -11,12 +11,14 @@ min_version("9.0")
 
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow", "scripts"))
 from embedding_limits.config import load as configuration  # noqa: E402
+from embedding_limits.store.paths import DATASET_CHECKED  # noqa: E402
 
 # The config: config.yaml here (or the file given with --configfile instead),
 # Snakemake's --config on top (its strings read as YAML where the schema wants
 # a number, boolean or null), every key left out filled from the schema, whose
 # defaults are the shipped config.yaml. Checked before any job runs; its
-# protocols are built here, once (EXPERIMENT.protocols).
+# protocols and datasets are built here, once (EXPERIMENT.protocols, .datasets;
+# a dataset folder is checked once per content, DATASET_CHECKED keeps the answer).
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 try:
     EXPERIMENT = configuration.load(
@@ -25,6 +27,7 @@ try:
         base_path=None if workflow.overwrite_configfiles else "config.yaml",
         vocab_dir=os.path.join(workflow.basedir, "resources", "vocab"),
         command_line=workflow.config_settings.config,
+        checked_dir=DATASET_CHECKED,
     )
 except configuration.ConfigError as error:
     raise WorkflowError(str(error)) from None

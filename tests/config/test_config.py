@@ -35,6 +35,7 @@ def defaults(*keys):
         properties = properties["properties"][key]
     if "additionalProperties" in properties and "properties" not in properties:
         properties = properties["additionalProperties"]
+    properties = properties.get("else", properties)  # datasets: the generated kind
     return {k: v["default"] for k, v in properties["properties"].items()}
 
 
@@ -64,7 +65,7 @@ def test_the_schema_offers_the_librarys_choices():
     assert tuple(witnesses["constructions"]["items"]["enum"]) == CONSTRUCTIONS
     assert tuple(witnesses["precisions"]["items"]["enum"]) == PRECISIONS
     assert tuple(witnesses["placements"]["enum"]) == PLACEMENT_MODES
-    dataset = properties["datasets"]["additionalProperties"]["properties"]
+    dataset = properties["datasets"]["additionalProperties"]["else"]["properties"]
     assert tuple(dataset["pattern"]["enum"]) == PATTERNS
     assert tuple(properties["search"]["properties"]["strategy"]["enum"]) == tuple(
         STRATEGIES

@@ -29,7 +29,9 @@ MED = Protocol(loss="hinge", queries="centroid", query_sizes="1..k")  # its quer
 
 def errors(cap_mb, **config):
     experiment = load(config, SCHEMA_PATH, None, VOCAB)
-    return config_errors(experiment.config, experiment.protocols, cap_mb)
+    return config_errors(
+        experiment.config, experiment.protocols, experiment.datasets, cap_mb
+    )
 
 
 def test_the_issue_grid_is_refused_by_key_and_size():

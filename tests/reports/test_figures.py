@@ -131,7 +131,7 @@ def test_accuracy_figures_mark_the_cap_on_their_x_axis(capped_at_d5, tmp_path):
     searches = []
     for name, found in (("a", 3), ("b", None)):
         summary = {"protocol": "published", "critical_d": found,
-                   "spec": {"name": name, "pattern": "dense", "documents": 6,
+                   "spec": {"name": name, "source": "generated: dense", "documents": 6,
                             "queries": 15, "k": 2}}  # fmt: skip
         docs = [{"parameters": {"d": d}, "metrics": {"seeds": [
             {"seed": 0, "solved": found is not None and d >= found,

@@ -150,7 +150,7 @@ def test_a_capped_search_is_a_lower_bound_not_a_measurement():
 
 def dimension_search(critical_d, solved_from):
     summary = {"protocol": "published", "critical_d": critical_d,
-               "spec": {"name": "x", "pattern": "dense", "documents": 46,
+               "spec": {"name": "x", "source": "generated: dense", "documents": 46,
                         "queries": 1000, "k": 2}}  # fmt: skip
     docs = [
         {"parameters": {"d": d}, "metrics": {"seeds": [
@@ -332,7 +332,7 @@ def test_the_critical_d_of_each_seed_comes_from_its_bracket():
     to max_d: each is reported, and the median counts seed 2 above all."""
     search, outcome = d_search({0: 12, 1: 20, 2: None}, Gallop(8, (-2, 3)), dataset="x")
     summary, docs = searched(search, outcome)
-    summary["spec"] = {"name": "x", "pattern": "dense", "documents": 46,
+    summary["spec"] = {"name": "x", "source": "generated: dense", "documents": 46,
                        "queries": 1000, "k": 2}  # fmt: skip
     row = critical_d_table([(summary, docs)]).iloc[0]
     assert row["critical_d"] == 12 and not row["capped"]

@@ -46,7 +46,7 @@ def test_the_paths_are_the_ones_results_always_had():
     )
     assert paths.source(dataset="limit-small") == "dataset~limit-small"
     # a dataset's folder is written whole by beir.write_dataset, in its layout
-    assert "qrels.npz" in FILES and paths.DATASET_QRELS.endswith("}/qrels.npz")
+    assert "qrels.jsonl" in FILES and paths.DATASET_QRELS.endswith("}/qrels.npz")
 
 
 @pytest.mark.parametrize("template,wildcards", [

@@ -54,7 +54,7 @@ rule critical_d:
         protocols=PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
-        specs={name: spec.to_dict() for name, spec in DATASETS.items()},
+        specs={name: spec.describe() for name, spec in DATASETS.items()},
     script:
         "../scripts/aggregate_dimensions.py"
 

@@ -13,6 +13,7 @@ from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
 from embedding_limits.config.images import missing_images
+from embedding_limits.data.folder import FolderSpec
 from embedding_limits.embedders import checks as embedder_checks
 from embedding_limits.memory import budget
 from embedding_limits.memory.limits import machine_limit
@@ -50,8 +51,16 @@ CPU_IMAGE = config["containers"]["cpu"]
 # -- the experiment: protocols (built once, by the Snakefile) and datasets ----
 PROTOCOLS = EXPERIMENT.protocols  # name -> Protocol
 PROTOCOL_SETTINGS = {name: p.to_dict() for name, p in PROTOCOLS.items()}
-DATASETS = EXPERIMENT.datasets  # name -> DatasetSpec
-DATASET_K = {name: spec.k for name, spec in DATASETS.items()}
+DATASETS = EXPERIMENT.datasets  # name -> DatasetSpec (generated) or FolderSpec
+FOLDER_DATASETS = [
+    name for name, spec in DATASETS.items() if isinstance(spec, FolderSpec)
+]
+# the datasets whose every judged query has the same k: the optimiser's (its
+# critical-d search, the exact witness); the others are left out, one line each
+DATASET_K = {name: spec.k for name, spec in DATASETS.items() if spec.k is not None}
+for _name in DATASETS.keys() - DATASET_K.keys() if workflow.is_main_process else []:
+    logger.warning(f"datasets.{_name}: no critical-d search or exact witness: "
+                   f"{DATASETS[_name].why_no_k}")  # fmt: skip
 
 # Real embedders. Outside conda envs and containers the jobs run in Snakemake's
 # own Python: an embedder whose backend is missing there is an error, except a
@@ -86,7 +95,7 @@ def memory_cap():
 
 CAP_MB, CAP_SOURCE = memory_cap()
 if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its jobs
-    _too_big = budget.config_errors(config, PROTOCOLS, CAP_MB)
+    _too_big = budget.config_errors(config, PROTOCOLS, DATASETS, CAP_MB)
     if _too_big:
         raise WorkflowError(budget.refusal(_too_big, CAP_MB, CAP_SOURCE))
 
@@ -105,7 +114,12 @@ N_SUMMARIES = [s.summary_path() for s in SEARCHES.n]
 D_SUMMARIES = [s.summary_path() for s in SEARCHES.d]
 D_OF_N_SUMMARIES = [s.summary_path() for s in SEARCHES.d_of_n]
 DEFAULT_TARGETS = targets.default(
-    list(BY_SUMMARY), bool(SEARCHES.d_of_n), bool(SEARCHES.d), DATASETS, EMBEDDER_SCORES
+    list(BY_SUMMARY),
+    bool(SEARCHES.d_of_n),
+    bool(SEARCHES.d),
+    DATASETS,
+    EMBEDDER_SCORES,
+    witnessed=bool(DATASET_K),
 )
 
 _reaches = {path: (s.axis, s.reach) for path, s in BY_SUMMARY.items()}

@@ -1,5 +1,7 @@
 # Stage 1: the qrels of every (n, k): all k-subsets of n documents; and the
-# LIMIT-style text datasets of the config, each in the MTEB/BEIR layout.
+# config's retrieval datasets in the workflow's own form (the MTEB/BEIR
+# layout): LIMIT-style ones generated, the others read from their folder;
+# then each dataset's relevance as the optimiser reads it.
 
 from embedding_limits.memory import budget
 from embedding_limits.store import paths, targets
@@ -39,10 +41,11 @@ rule limit_dataset:
         queries=paths.DATASET_QUERIES,
         qrels_jsonl=paths.DATASET_QRELS_JSONL,
         qrels_tsv=paths.DATASET_QRELS_TSV,
-        qrels=paths.DATASET_QRELS,
         manifest=paths.DATASET_MANIFEST,
     log:
         "logs/datasets/{dataset}.log",
+    wildcard_constraints:
+        dataset=paths.any_of(DATASETS.keys() - FOLDER_DATASETS),
     conda:
         ANALYSIS_ENV
     container:
@@ -62,6 +65,68 @@ rule limit_dataset:
             {params.options} \
             --vocab {params.vocab:q} \
             --out-dir {params.folder:q} \
+            >{log:q} 2>&1
+        """
+
+
+# The folder is no input: its content's digest is a param, so a changed file
+# reruns this job (and what uses the dataset), a touched one nothing.
+rule import_dataset:
+    output:
+        corpus=paths.DATASET_CORPUS,
+        queries=paths.DATASET_QUERIES,
+        qrels_jsonl=paths.DATASET_QRELS_JSONL,
+        qrels_tsv=paths.DATASET_QRELS_TSV,
+        manifest=paths.DATASET_MANIFEST,
+    log:
+        "logs/datasets/{dataset}.log",
+    wildcard_constraints:
+        dataset=paths.any_of(FOLDER_DATASETS),
+    conda:
+        ANALYSIS_ENV
+    container:
+        CPU_IMAGE
+    resources:
+        mem_mb=lambda w: budget.dataset_mem_mb(DATASETS[w.dataset]),
+    params:
+        python=PYTHON,
+        script=f"{SCRIPTS}/import_dataset.py",
+        options=lambda w: DATASETS[w.dataset].options(),
+        folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
+    shell:
+        """
+        {params.python:q} {params.script:q} \
+            --name {wildcards.dataset} \
+            {params.options} \
+            --out-dir {params.folder:q} \
+            >{log:q} 2>&1
+        """
+
+
+rule relevance:
+    input:
+        corpus=paths.DATASET_CORPUS,
+        qrels=paths.DATASET_QRELS_JSONL,
+    output:
+        qrels=paths.DATASET_QRELS,
+    log:
+        "logs/datasets/{dataset}.relevance.log",
+    conda:
+        ANALYSIS_ENV
+    container:
+        CPU_IMAGE
+    resources:
+        mem_mb=lambda w: budget.dataset_mem_mb(DATASETS[w.dataset]),
+    params:
+        python=PYTHON,
+        script=f"{SCRIPTS}/make_relevance.py",
+        folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
+    shell:
+        """
+        {params.python:q} {params.script:q} \
+            --dataset-dir {params.folder:q} \
+            --name {wildcards.dataset} \
+            --out {output.qrels:q} \
             >{log:q} 2>&1
         """
 

@@ -65,3 +65,50 @@ rule witnesses:
     input:
         targets.WITNESS_TARGETS,
     localrule: True
+
+
+# An exact witness for each dataset's qrels (those with one k), every precision.
+rule dataset_witness:
+    input:
+        qrels=paths.DATASET_QRELS,
+    output:
+        result=paths.DATASET_WITNESS,
+    log:
+        "logs/witnesses/dataset~{dataset}.log",
+    conda:
+        f"{ENVS}/jax-cpu.yaml"
+    container:
+        CPU_IMAGE
+    resources:
+        mem_mb=lambda w: budget.dataset_witness_mem_mb(DATASETS[w.dataset]),
+    params:
+        python=PYTHON,
+        script=f"{SCRIPTS}/dataset_witness.py",
+    shell:
+        """
+        {params.python:q} {params.script:q} \
+            --qrels {input.qrels:q} \
+            --dataset {wildcards.dataset} \
+            --out {output.result:q} \
+            >{log:q} 2>&1
+        """
+
+
+rule dataset_witness_table:
+    input:
+        witnesses=targets.per_dataset(paths.DATASET_WITNESS, DATASET_K),
+    output:
+        table=report(
+            paths.DATASET_WITNESS_TABLE,
+            caption="../report/dataset_witness.rst",
+            category="Datasets",
+        ),
+    log:
+        "logs/dataset_witness_table.log",
+    localrule: True
+    conda:
+        ANALYSIS_ENV
+    container:
+        CPU_IMAGE
+    script:
+        "../scripts/aggregate_dataset_witnesses.py"

@@ -16,7 +16,7 @@ rows = []
 for manifest_path in sm.input.manifests:
     manifest = json.load(open(manifest_path))
     metrics = bm25_metrics(Path(manifest_path).parent)
-    keys = ("name", "pattern", "documents", "queries", "k")
+    keys = ("name", "source", "documents", "queries", "k")
     rows.append({"method": "bm25s", **{key: manifest[key] for key in keys}, **metrics})
 table = pd.DataFrame(rows).rename(columns={"name": "dataset"})
 table.to_csv(sm.output.table, index=False)

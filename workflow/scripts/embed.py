@@ -17,7 +17,7 @@ import platform
 import sys
 import time
 
-from embedding_limits.data.beir import CORPUS, QUERIES, read_jsonl
+from embedding_limits.data.beir import CORPUS, QUERIES, embedded_text, read_jsonl
 from embedding_limits.embedders import vectors as embedding_files
 from embedding_limits.embedders.backends import BACKENDS
 from embedding_limits.embedders.encoders import EncoderError, encode, load
@@ -57,8 +57,8 @@ def main(argv=None) -> None:
     except EncoderError as error:
         sys.exit(str(error))
     loaded = time.perf_counter()
-    documents = encode(encoder, [args.document_prompt + d["text"] for d in corpus],
-                       f"{args.embedder} documents")  # fmt: skip
+    texts = [args.document_prompt + embedded_text(d) for d in corpus]
+    documents = encode(encoder, texts, f"{args.embedder} documents")
     query_vectors = encode(encoder, [args.query_prompt + q["text"] for q in queries],
                            f"{args.embedder} queries")  # fmt: skip
     done = time.perf_counter()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..data import folder
+from ..data.folder import FolderSpec
 from ..data.limit_text import DatasetSpec, Vocabulary, load_vocabulary, spec_errors
 from ..embedders import checks as embedder_checks
 from .protocol import Protocol, protocols_of
@@ -27,7 +29,7 @@ def experiment_errors(
     config: dict,
     vocab: Vocabulary,
     protocols: dict[str, Protocol],
-    datasets: dict[str, DatasetSpec],
+    datasets: dict[str, DatasetSpec | FolderSpec],
 ) -> list[str]:
     """What the schema cannot express, with the config's protocols and
     datasets as built; each error names the key and the fix."""
@@ -70,7 +72,8 @@ def experiment_errors(
     errors += _d_of_n_errors(config) + _unknown_protocols(config, "search")
     errors += embedder_checks.errors(config)
     for name, spec in datasets.items():
-        errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+        if isinstance(spec, DatasetSpec):
+            errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
     searches_d = bool(datasets) and config["critical_d"]["enabled"]
     for name, protocol in protocols.items():
         if protocol.query_sizes != "k" and searches_d:
@@ -173,7 +176,27 @@ class Experiment:
 
     config: dict
     protocols: dict[str, Protocol]
-    datasets: dict[str, DatasetSpec]
+    datasets: dict[str, DatasetSpec | FolderSpec]
+
+
+def datasets_of(config: dict, checked_dir: str | None):
+    """(name -> DatasetSpec or FolderSpec, errors). A folder is read and
+    checked once per content (``checked_dir`` keeps the answers); its errors
+    name the key, the file and the line."""
+    specs, errors = {}, []
+    for name, settings in config["datasets"].items():
+        if {"path", "hf"} <= set(settings):
+            errors.append(f"datasets.{name}: give path or hf, not both")
+        elif "path" in settings or "hf" in settings:
+            key = f"datasets.{name}.{'path' if 'path' in settings else 'hf'}"
+            try:
+                found, origin = folder.locate(settings)
+                specs[name] = folder.inspect(name, found, origin, checked_dir)
+            except folder.DatasetError as error:
+                errors.append(f"{key}: " + str(error).replace("\n", "\n    "))
+        else:
+            specs[name] = DatasetSpec(name=name, **settings)
+    return specs, errors
 
 
 def load(
@@ -182,6 +205,7 @@ def load(
     base_path: str | None,
     vocab_dir: str,
     command_line: dict | None = None,
+    checked_dir: str | None = None,
 ) -> Experiment:
     """The workflow's experiment: ``base_path`` (if it exists) under
     ``overrides``, under ``command_line`` (Snakemake's ``--config``, read as the
@@ -192,12 +216,10 @@ def load(
     typed = from_command_line(dict(command_line or {}), schema)
     config = complete(merge(merge(base, overrides), typed), schema)
     protocols, errors = protocols_of(config)
-    datasets = {
-        name: DatasetSpec(name=name, **settings)
-        for name, settings in config["datasets"].items()
-    }
+    datasets, dataset_errors = datasets_of(config, checked_dir)
     vocab = load_vocabulary(vocab_dir)
     errors = experiment_errors(config, vocab, protocols, datasets) + errors
+    errors += dataset_errors
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
     return Experiment(config, protocols, datasets)

@@ -129,6 +129,11 @@ def render(schema: dict) -> str:
             "",
         ]
         defaults = _protocol_default if name == "protocols" else _schema_default
+        if "if" in entry:  # two kinds of entry (datasets: generated, or a folder)
+            lines += _table(entry["else"]["properties"], defaults)
+            lines += ["", "Or, read from a folder instead (then no key above):", ""]
+            lines += _table(entry["then"]["properties"], defaults)
+            continue
         lines += _table(entry["properties"], defaults)
         if name == "protocols":
             lines += ["", "A protocol's `name` is its key; whatever it leaves out "

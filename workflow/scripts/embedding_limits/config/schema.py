@@ -65,8 +65,9 @@ def _subschema(schema: dict | None, key) -> dict | None:
     """The schema of ``key`` inside a mapping, or None where it says none."""
     if not isinstance(schema, dict):
         return None
-    if key in schema.get("properties", {}):
-        return schema["properties"][key]
+    for branch in (schema, schema.get("then"), schema.get("else")):  # if/then/else
+        if isinstance(branch, dict) and key in branch.get("properties", {}):
+            return branch["properties"][key]
     extra = schema.get("additionalProperties")
     return extra if isinstance(extra, dict) else None
 

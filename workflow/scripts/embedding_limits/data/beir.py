@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ..files import write_json_atomic, write_text_atomic
 from .limit_text import Dataset, document_text, query_text
-from .qrels import Qrels, dataset_source, save_qrels
 
 # A dataset's folder in the MTEB/BEIR layout (the released LIMIT's), with the
 # optimiser's relevance beside it: the one home of these names (store/paths.py
@@ -18,7 +17,7 @@ QRELS = "qrels.jsonl"
 QRELS_TSV = "qrels/test.tsv"
 QRELS_NPZ = "qrels.npz"
 MANIFEST = "manifest.json"
-FILES = (CORPUS, QUERIES, QRELS, QRELS_TSV, QRELS_NPZ)
+FILES = (CORPUS, QUERIES, QRELS, QRELS_TSV)  # what a dataset job writes
 
 
 def _jsonl(rows) -> str:
@@ -29,11 +28,12 @@ def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
     """Write every file of ``FILES`` plus the manifest; returns the manifest.
 
     Document ids are the people's names (unique), query ids ``query-<i>``.
-    ``qrels.npz`` is the same relevance in the format the optimiser reads.
+    Titles are empty, as in the released LIMIT: the name begins the text,
+    and MTEB embeds a title joined before the text (``embedded_text``).
     """
     folder = Path(folder)
     corpus = [
-        {"_id": name, "title": name, "text": document_text(name, likes)}
+        {"_id": name, "title": "", "text": document_text(name, likes)}
         for name, likes in zip(dataset.names, dataset.likes, strict=True)
     ]
     queries = [
@@ -53,19 +53,21 @@ def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
     tsv = "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, d in pairs)
     write_text_atomic(folder / QRELS_TSV, tsv)
     spec = dataset.spec
-    save_qrels(
-        str(folder / QRELS_NPZ),
-        Qrels(
-            dataset.relevant.astype("int32"), spec.documents, dataset_source(spec.name)
-        ),
-    )
     manifest = {
-        **spec.__dict__,
+        **spec.to_dict(),
+        "source": spec.source,
+        "all_queries": spec.queries,
         "relevant_documents": int(len({int(d) for d in dataset.relevant.ravel()})),
         "files": list(FILES),
     }
     write_json_atomic(str(folder / MANIFEST), manifest)
     return manifest
+
+
+def embedded_text(document: dict) -> str:
+    """A corpus row's text as MTEB embeds it: a non-empty title, a space and
+    the text, stripped (``title`` may be missing; then the text alone)."""
+    return f"{document.get('title') or ''} {document['text']}".strip()
 
 
 def read_jsonl(path: str | Path) -> list[dict]:

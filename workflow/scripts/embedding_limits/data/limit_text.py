@@ -35,6 +35,16 @@ class DatasetSpec:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    @property
+    def source(self) -> str:
+        """Where its files come from, as the tables say it."""
+        return f"generated: {self.pattern}"
+
+    def describe(self) -> dict:
+        """What the tables say of it."""
+        return {"name": self.name, "source": self.source, "documents":
+                self.documents, "queries": self.queries, "k": self.k}  # fmt: skip
+
     def options(self) -> str:
         """Its settings as make_dataset.py options: ``--queries 1000 --k 2 ...``."""
         settings = {k: v for k, v in self.to_dict().items() if k != "name"}

@@ -17,13 +17,16 @@ import math
 
 from ..config.protocol import Protocol
 from ..config.sections import d_of_n_ns, searched
+from ..data.folder import FolderSpec
 from ..data.limit_text import DatasetSpec
 from ..data.qrels import protocol_queries
 from ..store.documents import ResultError, load_summary, load_witness
 from .sizes import (
     MB,
     dataset_job_mb,
+    dataset_witness_job_mb,
     embed_job_mb,
+    folder_job_mb,
     largest_fitting,
     optimize_job_mb,
     qrels_job_mb,
@@ -102,16 +105,19 @@ def _search_errors(config, protocols, cap_mb) -> list[str]:
     return errors
 
 
-def _dataset_errors(config, protocols, cap_mb) -> list[str]:
+def _dataset_errors(config, protocols, datasets, cap_mb) -> list[str]:
     errors = []
-    for name, spec in config["datasets"].items():
-        q, n, k = spec["queries"], spec["documents"], spec["k"]
-        need = dataset_job_mb(n, q, k, spec["attributes_per_doc"])
-        if need > cap_mb:
+    for name, spec in datasets.items():
+        q, n, k = spec.queries, spec.documents, spec.k
+        need = dataset_mem_mb(spec)
+        if need > cap_mb and isinstance(spec, FolderSpec):
+            errors.append(f"datasets.{name}: reading its {n} documents and {q} "
+                          f"queries needs {size(need * MB)}")  # fmt: skip
+        elif need > cap_mb:
             errors.append(f"datasets.{name}: making it ({n} documents x "
-                          f"{spec['attributes_per_doc']} attributes_per_doc) needs "
+                          f"{spec.attributes_per_doc} attributes_per_doc) needs "
                           f"{size(need * MB)}; lower them")  # fmt: skip
-        if not config["critical_d"]["enabled"]:
+        if not config["critical_d"]["enabled"] or k is None:
             continue
         for protocol, p in protocols.items():
             if largest_d(cap_mb, q, n, k, p.loss, 1) is None:
@@ -160,13 +166,14 @@ def _witness_errors(config, cap_mb) -> list[str]:
 
 
 def config_errors(
-    config: dict, protocols: dict[str, Protocol], cap_mb: int
+    config: dict, protocols: dict[str, Protocol], datasets: dict, cap_mb: int
 ) -> list[str]:
     """Every job of a checked config that cannot fit in ``cap_mb``, each named
-    by its key with the size it needs (``protocols``: the config's, by name)."""
+    by its key with the size it needs (``protocols`` and ``datasets``: the
+    config's, by name, as config.load builds them)."""
     return (
         _search_errors(config, protocols, cap_mb)
-        + _dataset_errors(config, protocols, cap_mb)
+        + _dataset_errors(config, protocols, datasets, cap_mb)
         + _d_of_n_errors(config, protocols, cap_mb)
         + _witness_errors(config, cap_mb)
     )
@@ -215,9 +222,17 @@ def qrels_mem_mb(n: int, k: int) -> int:
     return qrels_job_mb(n, k)
 
 
-def dataset_mem_mb(spec: DatasetSpec) -> int:
-    """The mem_mb of making a LIMIT-style dataset."""
+def dataset_mem_mb(spec: DatasetSpec | FolderSpec) -> int:
+    """The mem_mb of making a LIMIT-style dataset, or of reading a folder's
+    (its relevance for the optimiser, and its witness, take less)."""
+    if isinstance(spec, FolderSpec):
+        return folder_job_mb(spec.documents, spec.all_queries)
     return dataset_job_mb(spec.documents, spec.queries, spec.k, spec.attributes_per_doc)
+
+
+def dataset_witness_mem_mb(spec: DatasetSpec | FolderSpec) -> int:
+    """The mem_mb of a dataset's exact witness, every precision."""
+    return dataset_witness_job_mb(spec.documents, spec.queries, spec.k)
 
 
 def optimize_mem_mb(

@@ -63,6 +63,9 @@ HEADROOM = 1.5
 QRELS_BYTES = 12  # per (query, relevant document): 9.6 at k = 2, 4.5 at k = 3..5
 WITNESS_BYTES = 128  # per (query, k): 58-64 for moment, 112-113 for trig_moment
 DATASET_BYTES = 64  # per liked thing of a document: 43-44
+FOLDER_ROW_BYTES = (
+    4096  # per row of a folder dataset read as a dict (a LIMIT row: ~2 KB)
+)
 
 
 def job_mb(need_bytes: int, base_mb: int) -> int:
@@ -89,6 +92,17 @@ def witness_job_mb(k: int, n: int) -> int:
     """witness.py when it checks n documents (its largest n sets its peak):
     every k-subset, its nodes, its query and the scaled copies, in float64."""
     return job_mb(WITNESS_BYTES * math.comb(n, k) * k, JAX_MB)
+
+
+def dataset_witness_job_mb(documents: int, queries: int, k: int) -> int:
+    """dataset_witness.py: its documents and queries, and one block of 2^22
+    scores with its masks (float64)."""
+    return job_mb(WITNESS_BYTES * k * (queries + documents) + 32 * 2**22, JAX_MB)
+
+
+def folder_job_mb(documents: int, queries: int) -> int:
+    """import_dataset.py: every row of a folder dataset as Python objects."""
+    return job_mb(FOLDER_ROW_BYTES * (documents + queries), PYTHON_MB)
 
 
 def dataset_job_mb(documents: int, queries: int, k: int, attributes: int) -> int:

@@ -28,7 +28,7 @@ def critical_d_table(searches: list[tuple[dict, list[dict]]]) -> pd.DataFrame:
         spec = summary["spec"]
         rows.append({
             "protocol": summary["protocol"], "dataset": spec["name"],
-            "pattern": spec["pattern"], "documents": spec["documents"],
+            "source": spec["source"], "documents": spec["documents"],
             "queries": spec["queries"], "k": spec["k"],
             "critical_d": summary["critical_d"],
             "capped": summary["critical_d"] is None,

@@ -11,7 +11,7 @@ from ..retrieval.metrics import METRICS
 from ..store import paths
 from ..store.documents import ResultError
 
-COLUMNS = ("dataset", "pattern", "documents", "queries", "embedder", "backend",
+COLUMNS = ("dataset", "source", "documents", "queries", "embedder", "backend",
            "model", "dim", "precision", *METRICS,
            "seconds", "embed_seconds")  # fmt: skip
 
@@ -41,7 +41,7 @@ def embedders_table(score_paths, manifests: dict[str, dict], bm25: pd.DataFrame)
         found = paths.parse(paths.EMBEDDER_SCORE, path)
         score, spec = load_score(path), manifests[found["dataset"]]
         rows.append({
-            "dataset": found["dataset"], "pattern": spec["pattern"],
+            "dataset": found["dataset"], "source": spec["source"],
             "documents": spec["documents"], "queries": spec["queries"],
             **score["parameters"], **score["metrics"],
             "seconds": score["timing"]["seconds"],

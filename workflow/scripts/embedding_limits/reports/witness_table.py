@@ -35,3 +35,24 @@ def witness_tables(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
                                         "first_failing_n": "Int64"})  # fmt: skip
     best = every[every["best"]].drop(columns="best").reset_index(drop=True)
     return best, every.drop(columns="best")
+
+
+def dataset_witness_table(results: list[dict]) -> pd.DataFrame:
+    """One row per (dataset, where the unnamed documents go, precision):
+    whether the dataset's qrels hold at d = 2k, and the smallest gap."""
+    rows = [
+        {
+            "dataset": result["dataset"], "construction": result["construction"],
+            "k": result["k"], "d": result["d"], "documents": result["documents"],
+            "queries": result["queries"], "named_documents": result["named_documents"],
+            "unnamed": row["unnamed"], "precision": row["precision"],
+            "accumulation": row["accumulation"], "holds": row["holds"],
+            "min_gap": row["min_gap"],
+            "violation": None if row["violation"] is None else
+            f"query of documents {row['violation']['relevant']} ranks document "
+            f"{row['violation']['intruder']} in its top k",
+        }
+        for result in results
+        for row in result["rows"]
+    ]  # fmt: skip
+    return pd.DataFrame(rows)

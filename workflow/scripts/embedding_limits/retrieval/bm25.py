@@ -9,7 +9,7 @@ import bm25s
 import numpy as np
 
 from ..data import beir
-from ..data.beir import read_jsonl
+from ..data.beir import embedded_text, read_jsonl
 from . import metrics
 
 
@@ -19,8 +19,8 @@ def bm25_metrics(folder: str | Path) -> dict[str, float]:
     corpus = read_jsonl(folder / beir.CORPUS)
     queries = read_jsonl(folder / beir.QUERIES)
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([d["text"] for d in corpus], show_progress=False),
-                    show_progress=False)  # fmt: skip
+    texts = [embedded_text(d) for d in corpus]  # as MTEB embeds them
+    retriever.index(bm25s.tokenize(texts, show_progress=False), show_progress=False)
     depth = min(metrics.DEPTH, len(corpus))
     tokens = bm25s.tokenize([q["text"] for q in queries], show_progress=False)
     ranked, scores = retriever.retrieve(tokens, k=depth, show_progress=False)

@@ -86,7 +86,8 @@ def plan(
                 c["max_d"],
             ),
         )
-        for p in protocols for name, spec in datasets.items() if c["enabled"]
+        for p in protocols for name, spec in datasets.items()
+        if c["enabled"] and spec.k is not None
     ]  # fmt: skip
     d_of_n = []
     if o["enabled"]:

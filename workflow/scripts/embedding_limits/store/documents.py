@@ -282,3 +282,31 @@ def load_witness(path: str) -> dict:
             f"says; {fix}"
         )
     return result
+
+
+DATASET_WITNESS_FIELDS = ("dataset", "construction", "k", "d", "documents",
+                          "queries", "named_documents", "rows")  # fmt: skip
+
+
+def load_dataset_witness(path: str) -> dict:
+    """Read a dataset's witness (dataset_witness.py), checked whole and
+    against its path."""
+    fix = "delete it and rerun: it is remade"
+    try:
+        with open(path) as handle:
+            result = json.load(handle)
+        missing = [field for field in DATASET_WITNESS_FIELDS if field not in result]
+        rows = [] if missing else list(result["rows"])
+        for row in rows:
+            row["unnamed"], row["precision"], row["holds"], row["min_gap"]
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise ResultError(
+            f"{path}: not a whole dataset witness ({err}); {fix}"
+        ) from err
+    if missing:
+        raise ResultError(f"{path}: lacks {', '.join(missing)}; {fix}")
+    match = paths.parse(paths.DATASET_WITNESS, path)
+    if match and result["dataset"] != match["dataset"]:
+        raise ResultError(f"{path}: holds dataset {result['dataset']!r}, not what "
+                          f"its path says; {fix}")  # fmt: skip
+    return result

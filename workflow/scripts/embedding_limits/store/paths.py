@@ -34,14 +34,18 @@ QRELS_MANIFEST = "results/qrels/k~{k}/n~{n}.json"
 RUN = "results/runs/protocol~{protocol}/{source}/d~{d}/n~{n}.json"
 SUMMARY = "results/search/protocol~{protocol}/{subject}/{settings}.json"
 WITNESS = "results/witnesses/{construction}/k~{k}/{precision}.json"
+DATASET_WITNESS = "results/witnesses/dataset~{dataset}.json"  # every precision
 EMBEDDINGS = "results/embeddings/{dataset}/embedder~{embedder}.npz"
 EMBEDDER_SCORE = (
     "results/embedders/{dataset}/embedder~{embedder}"
     "/dim~{dim}/precision~{embedding_precision}.json"
 )
 
-# A LIMIT-style dataset's folder, in the MTEB/BEIR layout of data/beir.py
+# A dataset's folder in the workflow's own form: the MTEB/BEIR layout of
+# data/beir.py, generated or read from the config's folder; what reading a
+# folder found, kept by its content's digest (data/folder.py)
 DATASET = "results/datasets/{dataset}"
+DATASET_CHECKED = "results/datasets/.checked"
 DATASET_CORPUS = f"{DATASET}/{beir.CORPUS}"
 DATASET_QUERIES = f"{DATASET}/{beir.QUERIES}"
 DATASET_QRELS_JSONL = f"{DATASET}/{beir.QRELS}"
@@ -61,6 +65,7 @@ RETRIEVAL_TABLE = "results/tables/retrieval.csv"
 EMBEDDERS_TABLE = "results/tables/embedders.csv"
 WITNESS_TABLE = "results/tables/witness.csv"
 WITNESS_PLACEMENTS_TABLE = "results/tables/witness_placements.csv"
+DATASET_WITNESS_TABLE = "results/tables/dataset_witness.csv"
 FIGURE = "results/figures/{figure}.png"
 FIGURE_PDF = "results/figures/{figure}.pdf"
 
@@ -69,6 +74,11 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 def _one_of(choices) -> str:
     return "|".join(re.escape(choice) for choice in choices)
+
+
+def any_of(names) -> str:
+    """A wildcard constraint matching exactly ``names`` (none: nothing)."""
+    return _one_of(names) if names else "(?!)"
 
 
 def _pattern(template: str, wildcards: dict, named: bool = False) -> str:

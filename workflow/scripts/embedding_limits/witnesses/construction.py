@@ -200,16 +200,23 @@ class Check:
 def check(construction, k, n, precision, placement, accumulation=None) -> Check:
     """Store the witness for n documents in ``precision``, score every query
     as an index would, and find the worst gap."""
-    accumulation = accumulation or ACCUMULATION[precision]
-    if "float64" in (precision, accumulation) and not jax.config.jax_enable_x64:
-        raise RuntimeError("float64 witnesses need jax_enable_x64 (set by witness.py)")
-    dtype = DTYPES[precision]
     subsets = all_subsets(n, k)
     docs = documents(construction, k, n, placement)
     qs = queries(construction, k, n, subsets, placement)
     if placement.scaling == "balanced":
         scale = balanced_scale(docs, qs)
         docs, qs = docs * scale, qs / scale
+    return worst_gap(docs, qs, subsets, precision, accumulation)
+
+
+def worst_gap(docs, qs, subsets, precision, accumulation=None) -> Check:
+    """Whether every query's top k is exactly its subset once ``docs`` (N, d)
+    and ``qs`` (one per row of ``subsets``) are stored in ``precision``."""
+    accumulation = accumulation or ACCUMULATION[precision]
+    if "float64" in (precision, accumulation) and not jax.config.jax_enable_x64:
+        raise RuntimeError("float64 witnesses need jax_enable_x64 (set by witness.py)")
+    dtype = DTYPES[precision]
+    n, k = len(docs), subsets.shape[1]
     width = 1 << max(n - 1, 1).bit_length()  # pad documents: few compiled shapes
     stored = np.zeros((width, docs.shape[1]), dtype)
     stored[:n] = docs.astype(dtype)
