@@ -10,6 +10,7 @@ not installed, failed instead under REQUIRE_SENTENCE_TRANSFORMERS=1
 
 import csv
 import glob
+import json
 import os
 import re
 import shutil
@@ -187,15 +188,21 @@ def test_the_workflow_scores_both_backends(tmp_path, st_model, m2v_model):
           "dims": [16, DIM], "precisions": ["float32", "binary"]}  # fmt: skip
     m2v = {"backend": "model2vec", "model": str(m2v_model), "precisions": ["int8"]}
     config = workflow_config(st=st, m2v=m2v)
+    config["datasets"]["folder"] = {"path": str(dataset(tmp_path / "folder"))}
+    (tmp_path / "folder/qrels.jsonl").write_text(
+        '{"query-id": "q1", "corpus-id": "d1", "score": 1}\n'
+        '{"query-id": "q2", "corpus-id": "d2", "score": 1}\n'
+    )  # a folder dataset, read as the release is, scored the same way
     snakemake(tmp_path, "results/tables/embedders.csv", config=config)
     rows = embedder_rows(tmp_path, "st")
-    assert sorted((r["dim"], r["precision"]) for r in rows) == [
-        ("16", "binary"), ("16", "float32"), ("32", "binary"), ("32", "float32")
+    assert sorted((r["dataset"], r["dim"], r["precision"]) for r in rows) == [
+        (dataset, dim, precision) for dataset in ("folder", "tiny")
+        for dim in ("16", "32") for precision in ("binary", "float32")
     ]  # fmt: skip
     assert all(0 <= float(r["recall_at_2"]) <= 1 for r in rows)
     assert [(r["dim"], r["precision"]) for r in embedder_rows(tmp_path, "m2v")] == [
         (str(DIM), "int8")
-    ]
+    ] * 2
     _, header = embedding_files.load(
         str(tmp_path / "results" / "embeddings" / "tiny" / "embedder~st.npz")
     )
@@ -234,3 +241,57 @@ def test_a_model_that_is_not_here_fails_before_any_job(tmp_path, monkeypatch):
     message = " ".join(done.stderr.split())
     assert "embedders.st.model: 'nobody/no-such-model' is neither a folder" in message
     assert "hf download nobody/no-such-model" in message and "give a folder" in message
+
+
+@pytest.mark.sentence_transformers("sentence_transformers", "mteb")
+def test_the_scores_are_mtebs_own(tmp_path, st_model):
+    """A folder dataset with what real sets hold (a title, a query of another
+    split, a score-0 row), scored by the workflow's scripts and by MTEB."""
+    from embedding_limits.data.beir import write_dataset
+    from embedding_limits.data.limit_text import (
+        DatasetSpec,
+        generate,
+        load_vocabulary,
+    )  # fmt: skip
+
+    spec = DatasetSpec("m", queries=40, documents=12, attributes_per_doc=6)
+    data = tmp_path / "data"
+    made = generate(spec, load_vocabulary(VOCAB))
+    write_dataset(made, data)
+    corpus = [json.loads(line) for line in open(data / "corpus.jsonl")]
+    for row, attribute in zip(corpus, made.query_attributes, strict=False):
+        row["title"] = attribute  # MTEB embeds "title text": it moves the ranks
+    (data / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in corpus))
+    titled = corpus[0]
+    with open(data / "queries.jsonl", "a") as handle:
+        handle.write('{"_id": "other-split", "text": "Who likes Otters?"}\n')
+    with open(data / "qrels.jsonl", "a") as handle:  # judged again: the last counts
+        handle.write(json.dumps({"query-id": "query-0", "corpus-id": titled["_id"],
+                                 "score": 0}) + "\n")  # fmt: skip
+    ours = tmp_path / "ours"
+    for script, *args in (
+        ("import_dataset.py", "--name", "m", "--source", str(data),
+         "--out-dir", str(ours)),
+        ("embed.py", "--dataset-dir", str(ours), "--embedder", "st",
+         "--backend", "sentence-transformers", "--model", str(st_model),
+         "--out", str(tmp_path / "st.npz")),
+        ("score_embeddings.py", "--embeddings", str(tmp_path / "st.npz"),
+         "--qrels", str(ours / "qrels.jsonl"), "--dim", str(DIM),
+         "--precision", "float32", "--out", str(tmp_path / "score.json")),
+    ):  # fmt: skip
+        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, script), *args],
+                              capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+    score = json.loads((tmp_path / "score.json").read_text())
+    done = subprocess.run(
+        [sys.executable, os.path.join(os.path.dirname(__file__), "mteb_evaluate.py"),
+         str(data), str(st_model), str(tmp_path / "mteb.json")],
+        capture_output=True, text=True, env={**os.environ, **OFFLINE,
+        "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    theirs = json.loads((tmp_path / "mteb.json").read_text())
+    assert score["scored_queries"] == 40  # "other-split" has no judgements
+    assert theirs["main_score"] == theirs["recall_at_2"]
+    for metric, value in score["metrics"].items():
+        assert value == pytest.approx(theirs[metric], abs=1e-5), metric

@@ -13,7 +13,9 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from helpers import readme_report_commands, snakemake
+from embedding_limits.data.beir import write_dataset
+from embedding_limits.data.limit_text import DatasetSpec, generate, load_vocabulary
+from helpers import VOCAB, readme_report_commands, snakemake
 
 PAGES = ["README.md", *sorted(glob.glob("docs/*.md", root_dir=ROOT)),
          "containers/README.md"]  # fmt: skip
@@ -98,11 +100,17 @@ def test_the_pages_show_the_commands_users_type_next():
 @pytest.mark.parametrize("where,env,words", COMMANDS, ids=[c[0] for c in COMMANDS])
 def test_every_documented_command_plans_its_jobs(tmp_path, where, env, words):
     """A dry run of the command as typed, in a folder like a fresh clone's
-    (config.yaml, configs/, the README's my.yaml); a --directory it names, and
-    a profile installed by name, are this test's."""
+    (config.yaml, configs/, the README's my.yaml, the released LIMIT-small's
+    folder where the pages clone it); a --directory it names, and a profile
+    installed by name, are this test's."""
     shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path)
     shutil.copytree(os.path.join(ROOT, "configs"), tmp_path / "configs")
     (tmp_path / "my.yaml").write_text(readme_yaml("my.yaml"))
+    # what the pages download first (git clone of google-deepmind/limit, no
+    # network here): a small dataset folder of the same layout in its place
+    spec = DatasetSpec("stand-in", queries=20, documents=8, attributes_per_doc=6)
+    write_dataset(generate(spec, load_vocabulary(VOCAB)),
+                  tmp_path / "external/limit/data/limit-small")  # fmt: skip
     words = list(words)
     if "--directory" in words:  # its own folder: here, a subfolder of ours
         i = words.index("--directory") + 1

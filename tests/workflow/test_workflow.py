@@ -407,7 +407,9 @@ def test_the_shipped_config_plans_the_jobs_it_planned_before_seed_brackets(tmp_p
     """One seed: bracketing it runs nothing, and no path changes. The dry run
     of config.yaml plans, job for job, what it planned before (the first
     guess of each search; its summary at the same path), and the bundled
-    embedders on limit-small: each embeds it once, then 3 dims x 3 precisions."""
+    embedders on limit-small: each embeds it once, then 3 dims x 3 precisions;
+    and since datasets have an exact witness, limit-small's relevance for the
+    optimiser (its own job now), its witness and their table."""
     shutil.copy(os.path.join(ROOT, "config.yaml"), tmp_path / "config.yaml")
     out = snakemake(tmp_path, "-n").stdout
     embedders = {"embed": 2, "score_embedder": 18, "embedders_table": 1,
@@ -415,7 +417,8 @@ def test_the_shipped_config_plans_the_jobs_it_planned_before_seed_brackets(tmp_p
     assert planned_jobs(tmp_path) == {
         "limit_dataset": 1, "qrels": 5, "optimize": 6, "retrieval": 1, "search": 6,
         "aggregate": 1, "critical_d": 1, **N_FIGURES, "figure_accuracy_vs_d": 1,
-        "all": 1, **embedders,
+        "all": 1, **embedders, "relevance": 1, "dataset_witness": 1,
+        "dataset_witness_table": 1,
     }  # fmt: skip
     first = dict(zip(range(4, 9), (7, 11, 16, 22, 27), strict=True))  # start auto
     dataset = "protocol~published/dataset~limit-small"

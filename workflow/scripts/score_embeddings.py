@@ -51,12 +51,14 @@ def main(argv=None) -> None:
         ir_metrics.tie_order(document_ids), depth,
     )  # fmt: skip
     run = ir_metrics.run_of(arrays["query_ids"].tolist(), document_ids, order, kept)
-    metrics = ir_metrics.evaluate(run, ir_metrics.read_qrels(read_jsonl(args.qrels)))
+    qrels = ir_metrics.read_qrels(read_jsonl(args.qrels))
+    metrics = ir_metrics.evaluate(run, qrels)
     seconds = time.perf_counter() - started
     write_json_atomic(args.out, {
         "parameters": {key: header[key] for key in ("embedder", "backend", "model")}
         | {"dim": args.dim, "precision": args.precision, "full_dim": header["dim"]},
         "metrics": metrics,
+        "scored_queries": len(qrels),
         "timing": {"seconds": seconds, "embed_seconds": header["seconds"]["embed"]},
         "environment": header["environment"],
     })  # fmt: skip
