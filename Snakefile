@@ -28,6 +28,7 @@ try:
         vocab_dir=os.path.join(workflow.basedir, "resources", "vocab"),
         command_line=workflow.config_settings.config,
         checked_dir=DATASET_CHECKED,
+        config_files=[str(path) for path in workflow.overwrite_configfiles or ()],
     )
 except configuration.ConfigError as error:
     raise WorkflowError(str(error)) from None

@@ -333,7 +333,9 @@ BAD = [
      "protocols.x.cycle_momentum: only means something with schedule: onecycle"),
     ({"x": {"schedule": "onecycle", "max_momentum": 1.0}},
      "protocols.x.max_momentum: 1.0 is greater than or equal to the maximum of 1"),
-    ({"a/b": {}}, "protocols: 'a/b' must match ^[A-Za-z0-9_-]+$ (it names files)"),
+    ({"a/b": {}}, "protocols: 'a/b' must be letters, digits, - and _, not starting "
+                  "with - (it names files and is a word on command lines)"),
+    ({"-h": {}}, "protocols: '-h' must be letters"),
     ({"x": {"loss": "cosine"}}, "protocols.x.loss: 'cosine' is not one of"),
     ({}, "protocols: {} should be non-empty"),
 ]  # fmt: skip

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ROOT
 from embedding_limits.config.protocol import NAME
+from embedding_limits.config.schema import NAME_PATTERN
 from embedding_limits.data.beir import FILES
 from embedding_limits.store import paths
 from helpers import SCHEMA
@@ -74,11 +75,12 @@ def test_names_in_paths_are_one_pattern():
     """Protocol and dataset names are path segments: the schema and the
     protocol check accept what the wildcards do."""
     properties = SCHEMA["properties"]
-    for key in ("protocols", "datasets"):
+    for key in ("protocols", "datasets", "embedders"):
         assert properties[key]["propertyNames"]["pattern"] == f"^{paths.NAME}$"
     listed = properties["critical_d_of_n"]["properties"]["protocols"]["oneOf"][1]
     assert listed["items"]["pattern"] == f"^{paths.NAME}$"
     assert NAME.pattern == paths.NAME
+    assert NAME_PATTERN == f"^{paths.NAME}$"
 
 
 def test_no_result_path_is_written_outside_paths_py():

@@ -13,6 +13,7 @@ from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
 from embedding_limits.config.images import missing_images
+from embedding_limits.data import beir
 from embedding_limits.data.folder import FolderSpec
 from embedding_limits.embedders import checks as embedder_checks
 from embedding_limits.memory import budget
@@ -20,7 +21,7 @@ from embedding_limits.memory.limits import machine_limit
 from embedding_limits.memory.sizes import MB
 from embedding_limits.search.plan import plan
 from embedding_limits.store import paths
-from embedding_limits.store import targets
+from embedding_limits.store import tables, targets
 
 SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
 RESOURCES = os.path.join(workflow.basedir, "resources")
@@ -121,6 +122,18 @@ DEFAULT_TARGETS = targets.default(
     EMBEDDER_SCORES,
     witnessed=bool(DATASET_K),
 )
+
+# A dataset's files are the ones its job made, or nothing runs.
+_changed = [beir.changed(paths.build(paths.DATASET, dataset=name)) for name in DATASETS]
+if workflow.is_main_process and any(_changed):
+    raise WorkflowError("\n".join(filter(None, _changed)))
+
+# A table cut short is made again, never read: dated to 1970 before the run
+# plans, older than what it is made from, so the run remakes it (and what
+# reads it).
+for _table, _why in tables.broken() if workflow.is_main_process else []:
+    logger.warning(f"{_table}: {_why}; this run makes it again")
+    os.utime(_table, (0, 0))
 
 _reaches = {path: (s.axis, s.reach) for path, s in BY_SUMMARY.items()}
 for _path, _was, _now in (

@@ -3,6 +3,7 @@
 # layout): LIMIT-style ones generated, the others read from their folder;
 # then each dataset's relevance as the optimiser reads it.
 
+from embedding_limits.data import beir
 from embedding_limits.memory import budget
 from embedding_limits.store import paths, targets
 
@@ -55,6 +56,7 @@ rule limit_dataset:
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/make_dataset.py",
+        layout=beir.LAYOUT,  # a folder of another layout is made again
         vocab=f"{RESOURCES}/vocab",
         options=lambda w: DATASETS[w.dataset].options(),
         folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
@@ -91,6 +93,7 @@ rule import_dataset:
     params:
         python=PYTHON,
         script=f"{SCRIPTS}/import_dataset.py",
+        layout=beir.LAYOUT,
         options=lambda w: DATASETS[w.dataset].options(),
         folder=lambda w: paths.build(paths.DATASET, dataset=w.dataset),
     shell:

@@ -5,6 +5,7 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
+from embedding_limits.files import write_table  # noqa: E402
 from embedding_limits.reports.critical_d import critical_d_of_n_table  # noqa: E402
 from embedding_limits.store.documents import load_search  # noqa: E402
 
@@ -14,5 +15,5 @@ searches = [
     load_search(path, p.protocols, p.seeds, p.dataset_k) for path in sm.input.summaries
 ]
 table = critical_d_of_n_table(searches)
-table.to_csv(sm.output.table, index=False)
+write_table(table, sm.output.table)
 print(table.to_string(index=False), file=sys.stderr)

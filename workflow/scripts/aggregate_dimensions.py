@@ -5,6 +5,7 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
+from embedding_limits.files import write_table  # noqa: E402
 from embedding_limits.reports.critical_d import critical_d_table, dimension_runs_table  # noqa: E402
 from embedding_limits.store.documents import load_search  # noqa: E402
 
@@ -16,6 +17,6 @@ for path in sm.input.summaries:
     summary["spec"] = p.specs[summary["subject"].split("~", 1)[1]]
     searches.append((summary, runs))
 critical = critical_d_table(searches)
-critical.to_csv(sm.output.table, index=False)
-dimension_runs_table(searches).to_csv(sm.output.runs, index=False)
+write_table(critical, sm.output.table)
+write_table(dimension_runs_table(searches), sm.output.runs)
 print(critical.to_string(index=False), file=sys.stderr)

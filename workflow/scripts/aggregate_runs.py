@@ -10,6 +10,7 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake injects it)
 
 import pandas as pd  # noqa: E402
 
+from embedding_limits.files import write_table, write_text_atomic  # noqa: E402
 from embedding_limits.reports.critical_n import critical_n_table, runs_table  # noqa: E402
 from embedding_limits.reports.fit import fit_table  # noqa: E402
 from embedding_limits.reports.seeds import per_seed_values  # noqa: E402
@@ -26,11 +27,10 @@ for path in sm.input.summaries:
         seeds[summary["protocol"], k, d] = summary["seeds"]
     documents += runs
 runs = runs_table(documents)
-runs.to_csv(sm.output.runs, index=False)
+write_table(runs, sm.output.runs)
 paper = pd.read_csv(sm.input.paper, comment="#")
 critical = critical_n_table(runs, searched, paper, seeds)
-critical.to_csv(sm.output.critical_csv, index=False)
-with open(sm.output.critical_md, "w") as handle:
-    handle.write(critical.to_markdown(index=False) + "\n")
-fit_table(critical, per_seed_values(critical)).to_csv(sm.output.fit, index=False)
+write_table(critical, sm.output.critical_csv)
+write_text_atomic(sm.output.critical_md, critical.to_markdown(index=False) + "\n")
+write_table(fit_table(critical, per_seed_values(critical)), sm.output.fit)
 print(critical.to_string(index=False), file=sys.stderr)

@@ -17,7 +17,15 @@ import platform
 import sys
 import time
 
-from embedding_limits.data.beir import CORPUS, QUERIES, embedded_text, read_jsonl
+from embedding_limits import cli
+from embedding_limits.data.beir import (
+    CORPUS,
+    QUERIES,
+    DatasetFilesError,
+    embedded_text,
+    read_jsonl,
+    verify,
+)
 from embedding_limits.embedders import vectors as embedding_files
 from embedding_limits.embedders.backends import BACKENDS
 from embedding_limits.embedders.encoders import EncoderError, encode, load
@@ -25,9 +33,8 @@ from embedding_limits.embedders.encoders import EncoderError, encode, load
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument(
-        "--dataset-dir", required=True, help="a dataset folder (BEIR layout)"
-    )
+    p.add_argument("--dataset-dir", required=True, type=cli.existing_folder,
+                   help="a dataset folder (BEIR layout)")  # fmt: skip
     p.add_argument(
         "--embedder", required=True, help="the embedder's name in the config"
     )
@@ -41,7 +48,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--document-prompt", default="", help="put before each document")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--out", required=True, help="the .npz to write")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    missing = [f for f in (CORPUS, QUERIES)
+               if not os.path.isfile(os.path.join(args.dataset_dir, f))]  # fmt: skip
+    if missing:
+        p.error(f"argument --dataset-dir: {args.dataset_dir} holds no "
+                f"{' and no '.join(missing)}")  # fmt: skip
+    if args.embedder.startswith("-"):
+        p.error(f"argument --embedder: {args.embedder!r} is not a name")
+    facts = BACKENDS[args.backend]
+    if args.model and facts.bundled and args.model not in facts.bundled:
+        p.error(f"argument --model: backend {args.backend} carries only "
+                f"{', '.join(facts.bundled)}; leave --model out")  # fmt: skip
+    if facts.needs_model and not args.model:
+        p.error(f"argument --model: backend {args.backend} carries no model; give "
+                "a Hugging Face model name or a model folder")  # fmt: skip
+    try:
+        args.manifest = verify(args.dataset_dir, (CORPUS, QUERIES))
+    except DatasetFilesError as error:
+        p.error(f"argument --dataset-dir: {error}")
+    cli.check_outputs(p, out=args.out)
+    return args
 
 
 def main(argv=None) -> None:
@@ -65,6 +92,10 @@ def main(argv=None) -> None:
     module = BACKENDS[args.backend].module
     header = {
         "embedder": args.embedder,
+        "dataset": args.manifest["name"],
+        "dataset_files": {
+            f: args.manifest["checksums"][f]["sha256"] for f in (CORPUS, QUERIES)
+        },
         "backend": args.backend,
         "model": args.model or BACKENDS[args.backend].default_model,
         "dim": int(documents.shape[1]),

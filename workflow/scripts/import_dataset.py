@@ -82,7 +82,8 @@ def main(argv=None) -> int:
         "folder": args.source,
         "digest": args.digest,
         **facts,
-        "files": list(beir.FILES),
+        "layout": beir.LAYOUT,
+        "checksums": beir.checksums(out),
     }
     write_json_atomic(out / beir.MANIFEST, manifest)
     print(

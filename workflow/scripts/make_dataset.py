@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import sys
 
+from embedding_limits import cli
 from embedding_limits.data.beir import write_dataset
 from embedding_limits.data.limit_text import (
     PATTERNS,
@@ -32,14 +33,20 @@ def main(argv=None) -> int:
     for field in ("queries", "k", "documents", "attributes_per_doc", "seed"):
         p.add_argument(
             f"--{field.replace('_', '-')}",
-            type=int,
+            type=cli.nonnegative_int if field == "seed" else cli.positive_int,
             default=DEFAULTS[field],
             help=f"(default: {DEFAULTS[field]})",
         )
     p.add_argument("--pattern", choices=PATTERNS, default=DEFAULTS["pattern"])
-    p.add_argument("--vocab", required=True, help="folder of the vocabulary files")
+    p.add_argument(
+        "--vocab",
+        required=True,
+        type=cli.existing_folder,
+        help="folder of the vocabulary files",
+    )
     p.add_argument("--out-dir", required=True, help="dataset folder to write")
     args = p.parse_args(argv)
+    cli.check_outputs(p, out_dir=f"{args.out_dir}/manifest.json")
     spec = DatasetSpec(
         name=args.name,
         queries=args.queries,

@@ -13,10 +13,20 @@ document for every query and computes MTEB's metrics with pytrec_eval.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
-from embedding_limits.data.beir import read_jsonl
+from embedding_limits import cli
+from embedding_limits.data.beir import (
+    CORPUS,
+    MANIFEST,
+    QRELS,
+    QUERIES,
+    DatasetFilesError,
+    read_jsonl,
+    verify,
+)
 from embedding_limits.embedders import quantize
 from embedding_limits.embedders import vectors as embedding_files
 from embedding_limits.embedders.backends import PRECISIONS
@@ -26,12 +36,34 @@ from embedding_limits.retrieval import metrics as ir_metrics
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--embeddings", required=True, help="an embed.py .npz")
-    p.add_argument("--qrels", required=True, help="the dataset's qrels.jsonl")
-    p.add_argument("--dim", type=int, required=True, help="Matryoshka dimension")
+    p.add_argument("--embeddings", required=True, type=cli.existing_file,
+                   help="an embed.py .npz")  # fmt: skip
+    p.add_argument("--qrels", required=True, type=cli.existing_file,
+                   help="the dataset's qrels.jsonl")  # fmt: skip
+    p.add_argument("--dim", type=cli.positive_int, required=True,
+                   help="Matryoshka dimension")  # fmt: skip
     p.add_argument("--precision", choices=PRECISIONS, required=True)
     p.add_argument("--out", required=True, help="the .json to write")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    folder = os.path.dirname(args.qrels)
+    if os.path.exists(os.path.join(folder, MANIFEST)):  # a workflow dataset's
+        try:
+            manifest = verify(folder, (QRELS,))
+            args.dataset = manifest["name"]
+            args.files = {
+                f: manifest["checksums"][f]["sha256"] for f in (CORPUS, QUERIES)
+            }
+        except DatasetFilesError as error:
+            p.error(f"argument --qrels: {error}")
+    else:
+        args.dataset = args.files = None
+    try:
+        args.judgements = ir_metrics.read_qrels(read_jsonl(args.qrels))
+    except (ValueError, KeyError, TypeError) as error:
+        p.error(f"argument --qrels: {args.qrels}: not qrels.jsonl rows of "
+                f"query-id, corpus-id and score ({error!r})")  # fmt: skip
+    cli.check_outputs(p, out=args.out)
+    return args
 
 
 def main(argv=None) -> None:
@@ -40,6 +72,14 @@ def main(argv=None) -> None:
         arrays, header = embedding_files.load(args.embeddings)
     except embedding_files.EmbeddingFileError as error:
         sys.exit(str(error))
+    made_from = header.get("dataset")
+    if args.dataset and made_from != args.dataset:
+        sys.exit(f"{args.embeddings}: embeddings of dataset {made_from!r}, not of "
+                 f"{args.dataset!r} ({args.qrels}); delete it and rerun")  # fmt: skip
+    if args.files and header.get("dataset_files") != args.files:
+        sys.exit(f"{args.embeddings}: made from other files of dataset "
+                 f"{args.dataset!r} than those there now; delete it and "
+                 "rerun")  # fmt: skip
     if not 1 <= args.dim <= header["dim"]:
         sys.exit(f"--dim {args.dim}: embedder {header['embedder']} gives "
                  f"{header['dim']} dimensions; use 1..{header['dim']}")  # fmt: skip
@@ -51,12 +91,13 @@ def main(argv=None) -> None:
         ir_metrics.tie_order(document_ids), depth,
     )  # fmt: skip
     run = ir_metrics.run_of(arrays["query_ids"].tolist(), document_ids, order, kept)
-    qrels = ir_metrics.read_qrels(read_jsonl(args.qrels))
+    qrels = args.judgements
     metrics = ir_metrics.evaluate(run, qrels)
     seconds = time.perf_counter() - started
     write_json_atomic(args.out, {
         "parameters": {key: header[key] for key in ("embedder", "backend", "model")}
-        | {"dim": args.dim, "precision": args.precision, "full_dim": header["dim"]},
+        | {"dataset": made_from, "dim": args.dim, "precision": args.precision,
+           "full_dim": header["dim"]},
         "metrics": metrics,
         "scored_queries": len(qrels),
         "timing": {"seconds": seconds, "embed_seconds": header["seconds"]["embed"]},

@@ -15,6 +15,7 @@ import argparse
 import sys
 import time
 
+from embedding_limits import cli
 from embedding_limits.config.witness_choices import (
     ACCUMULATION,
     CONSTRUCTIONS,
@@ -33,8 +34,10 @@ def parse_args(argv=None):
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--construction", required=True, choices=CONSTRUCTIONS)
-    p.add_argument("--k", type=int, required=True, help="top-k size (k >= 1)")
-    p.add_argument("--d", type=int, help="dimension; the constructions need d = 2k")
+    p.add_argument("--k", type=cli.positive_int, required=True,
+                   help="top-k size (k >= 1)")  # fmt: skip
+    p.add_argument("--d", type=cli.positive_int,
+                   help="dimension; the constructions need d = 2k")  # fmt: skip
     p.add_argument("--precision", required=True, choices=PRECISIONS)
     p.add_argument(
         "--placements",
@@ -42,15 +45,17 @@ def parse_args(argv=None):
         default=DEFAULTS.placements,
         help="every placement, or the best known one (default: %(default)s)",
     )
-    p.add_argument("--max-n", type=int, default=DEFAULTS.max_n,
+    p.add_argument("--max-n", type=cli.positive_int, default=DEFAULTS.max_n,
                    help="the cap (default: %(default)s)")  # fmt: skip
-    p.add_argument("--scan-limit", type=int, default=DEFAULTS.scan_limit,
+    p.add_argument("--scan-limit", type=cli.positive_int,
+                   default=DEFAULTS.scan_limit,
                    help="check every n up to this (default: %(default)s)")  # fmt: skip
-    p.add_argument("--memory-mb", type=int, help="memory the job may use; the "
-                   "search stops at the largest n that fits (default: what this "
-                   "process may use)")  # fmt: skip
+    p.add_argument("--memory-mb", type=cli.positive_int,
+                   help="memory the job may use; the search stops at the largest "
+                   "n that fits (default: what this process may use)")  # fmt: skip
     p.add_argument("--out", required=True, help="result JSON path")
     args = p.parse_args(argv)
+    cli.check_outputs(p, out=args.out)
     if args.k < 1:
         p.error(f"argument --k: need k >= 1, got {args.k}")
     if args.d is not None and args.d != 2 * args.k:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -30,6 +31,22 @@ def atomic_write(path, binary: bool = False):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def sha256(path, into=None):
+    """The sha256 of a file's bytes (fed into ``into``, a hashlib object, when
+    given; that object is returned), read in blocks."""
+    total = into or hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            total.update(block)
+    return total
+
+
+def write_table(table, path) -> None:
+    """A pandas table as CSV, whole or not at all."""
+    with atomic_write(path) as handle:
+        table.to_csv(handle, index=False)
 
 
 def write_text_atomic(path, text: str) -> None:

@@ -168,6 +168,18 @@ def _unknown_protocols(config: dict, section: str) -> list[str]:
     ]
 
 
+def switched_off(command_line: dict, schema: dict) -> list[str]:
+    """The sections keyed by name (embedders, datasets, ...) that ``--config``
+    sets to an empty mapping: none of them, not the config file's merged in
+    key by key (a non-empty mapping merges as any other)."""
+    keyed = [
+        key for key, spec in schema["properties"].items()
+        if isinstance(spec.get("additionalProperties"), dict)
+        and "properties" not in spec
+    ]  # fmt: skip
+    return [key for key in keyed if command_line.get(key) == {}]
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A checked config, every default filled in, with its protocols and
@@ -206,15 +218,26 @@ def load(
     vocab_dir: str,
     command_line: dict | None = None,
     checked_dir: str | None = None,
+    config_files: list[str] | None = None,
 ) -> Experiment:
     """The workflow's experiment: ``base_path`` (if it exists) under
     ``overrides``, under ``command_line`` (Snakemake's ``--config``, read as the
     schema wants: ``from_command_line``), checked and completed; raises
-    ConfigError listing every problem."""
+    ConfigError listing every problem. ``checked_dir`` keeps what reading a
+    dataset folder found, by content (None: read it every time).
+    ``config_files`` (Snakemake's --configfile) are read here as ``read_yaml``
+    reads (0064 is 64), in place of ``overrides``, Snakemake's reading of them."""
     schema = read_yaml(schema_path)
     base = read_yaml(base_path) if base_path and os.path.exists(base_path) else {}
+    if config_files:
+        overrides = {}
+        for path in config_files:
+            overrides = merge(overrides, read_yaml(path))
     typed = from_command_line(dict(command_line or {}), schema)
-    config = complete(merge(merge(base, overrides), typed), schema)
+    merged = merge(merge(base, overrides), typed)
+    for key in switched_off(typed, schema):  # --config 'embedders={}': none
+        merged[key] = {}
+    config = complete(merged, schema)
     protocols, errors = protocols_of(config)
     datasets, dataset_errors = datasets_of(config, checked_dir)
     vocab = load_vocabulary(vocab_dir)

@@ -33,7 +33,7 @@ REDUCTIONS = ("sum", "query_mean")
 PATIENCE_METRICS = ("loss", "violations")
 # the precision of the loss's matrix products (what each means: precision.py)
 PRECISIONS = ("default", "float32", "tf32", "bf16")
-NAME = re.compile(r"[A-Za-z0-9_-]+")
+NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,8 @@ def protocol_errors(p: Protocol) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not isinstance(p.name, str) or not NAME.fullmatch(p.name):
         errors["name"] = (
-            f"must be letters, digits, - or _ (a path segment), got {p.name!r}"
+            f"must be letters, digits, - or _, not starting with - (a path "
+            f"segment, and a word on command lines), got {p.name!r}"
         )
     for name, allowed in CHOICES.items():
         if getattr(p, name) not in allowed:

@@ -23,15 +23,41 @@ import yaml
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
+# A name that becomes a path segment and a command-line word (the schema's
+# propertyNames; store/paths.py's NAME, tested equal)
+NAME_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_-]*$"
+
+
 class ConfigError(ValueError):
     """The configuration cannot be used; the message says where and why."""
+
+
+class DecimalLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but an integer written with a leading 0 is
+    decimal: YAML 1.1 reads 0064 as octal (52), which no one writing a
+    dimension means."""
+
+
+def _decimal_int(loader, node):
+    text = loader.construct_scalar(node).replace("_", "")
+    if re.fullmatch(r"[-+]?0[0-7]+", text):  # YAML 1.1's octal
+        return int(text, 10)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+DecimalLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
+
+
+def load_yaml(text):
+    """YAML text (or a stream) as :class:`DecimalLoader` reads it."""
+    return yaml.load(text, Loader=DecimalLoader)
 
 
 def read_yaml(path: str) -> dict:
     """A YAML mapping; a syntax error names the file, line and column."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = load_yaml(handle)
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror})") from err
     except yaml.MarkedYAMLError as err:
@@ -102,7 +128,7 @@ def from_command_line(value, schema: dict | None):
     if not isinstance(value, str) or schema is None or _accepts(schema, value):
         return value
     try:
-        parsed = yaml.safe_load(value)
+        parsed = load_yaml(value)
     except yaml.YAMLError:
         return value
     return value if isinstance(parsed, str) else from_command_line(parsed, schema)
@@ -164,8 +190,11 @@ def _describe(error: jsonschema.ValidationError, meaning: str = "") -> str:
     if error.validator == "type" and isinstance(value, float):
         if error.validator_value == "integer" and value.is_integer():
             return f"{where}: {value!r} must be written as an integer ({int(value)})"
+    if error.validator == "pattern" and error.validator_value == NAME_PATTERN:
+        return (f"{where}: {value!r} must be letters, digits, - and _, not starting "
+                "with - (it names files and is a word on command lines)")  # fmt: skip
     if error.validator == "pattern":
-        return f"{where}: {value!r} must match {error.validator_value} (it names files)"
+        return f"{where}: {value!r} must match {error.validator_value}"
     meaning = error.schema.get("description", meaning)
     if error.validator == "minItems" and value == []:
         return f"{where}: [] lists nothing; give at least one value ({meaning})"

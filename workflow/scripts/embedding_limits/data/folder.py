@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import write_json_atomic
+from ..files import sha256, write_json_atomic
 from . import beir
 from .qrels import Qrels, dataset_source
 
@@ -136,9 +136,7 @@ def digest(files: list[Path]) -> str:
     for path in files:
         total.update(path.name.encode() + b"\0")
         try:
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    total.update(block)
+            sha256(path, into=total)
         except OSError as error:
             raise DatasetError(f"{path}: cannot be read ({error.strerror})") from None
     return total.hexdigest()

@@ -114,8 +114,10 @@ def relevance_pattern(spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray
 def spec_errors(spec: DatasetSpec, vocab: Vocabulary) -> list[str]:
     """Every reason ``spec`` cannot be generated, each naming the fix."""
     q, k, n = spec.queries, spec.k, spec.documents
-    if k < 1 or k > n:
-        return [f"need 1 <= k <= documents, got k={k}"]
+    if k < 1 or k >= n:
+        return [f"documents = {n} leaves no document outside a query's k = {k} "
+                f"relevant ones, so nothing to rank; raise documents above {k} "
+                "or lower k"]  # fmt: skip
     errors = []
     if spec.pattern == "dense" and dense_size(q, k) > n:
         errors.append(

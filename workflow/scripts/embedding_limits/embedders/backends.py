@@ -167,8 +167,21 @@ def model_dimension(backend: str, model: str) -> int | None:
             settings = json.load(open(path))
         except (OSError, ValueError):
             continue
+        if not isinstance(settings, dict):
+            raise ModelFilesError(f"{path} is a JSON {type(settings).__name__}, not "
+                                  "the object of settings a model's config.json is; "
+                                  "fix or replace the model's files")  # fmt: skip
         for key in ("out_features", "word_embedding_dimension", "embedding_dim",
                     "hidden_dim", "hidden_size", "dim"):  # fmt: skip
-            if isinstance(settings.get(key), int):
-                return settings[key]
+            value = settings.get(key)
+            if key in settings and not (type(value) is int and value > 0):
+                raise ModelFilesError(f"{path}: {key} is {value!r}, not a dimension "
+                                      "(a positive integer); fix the model's files, "
+                                      "or list the embedder's dims")  # fmt: skip
+            if key in settings:
+                return value
     return _static_dimension(folder)
+
+
+class ModelFilesError(ValueError):
+    """A model's files that do not have the shape of a model's files."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .backends import (
     BACKENDS,
+    ModelFilesError,
     model_dimension,
     model_folder,
     not_installed,
@@ -63,7 +64,11 @@ def errors(config: dict) -> list[str]:
                     f"config makes (datasets: {made}); add it under datasets, or "
                     "remove it here"
                 )
-        full = full_dimension(settings)
+        try:
+            full = full_dimension(settings)
+        except ModelFilesError as error:
+            found.append(f"{key}.model: {error}")
+            continue
         if not settings["dims"] and not full and (model_folder(model or "") or
                                                    facts.bundled):  # fmt: skip
             found.append(f"{key}.dims: the model's files do not say its dimension; "

@@ -30,6 +30,22 @@ def load_score(path: str) -> dict:
             f"{path}: not a usable embedder score ({error}); delete it and rerun, "
             "and the workflow recomputes it"
         ) from None
+    found, held = paths.parse(paths.EMBEDDER_SCORE, path), document["parameters"]
+    if found:
+        said = {
+            "dataset": found["dataset"],
+            "embedder": found["embedder"],
+            "dim": int(found["dim"]),
+            "precision": found["embedding_precision"],
+        }
+        wrong = {k: held.get(k) for k, v in said.items() if held.get(k) != v}
+        if wrong:
+            raise ResultError(
+                f"{path}: holds the score of "
+                + ", ".join(f"{k} {v}" for k, v in wrong.items())
+                + ", not what its path says; delete it and rerun, and the "
+                "workflow recomputes it"
+            )  # fmt: skip
     return document
 
 

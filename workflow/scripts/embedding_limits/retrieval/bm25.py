@@ -16,6 +16,7 @@ from . import metrics
 def bm25_metrics(folder: str | Path) -> dict[str, float]:
     """Every metric of ``metrics.METRICS`` of BM25 on the dataset."""
     folder = Path(folder)
+    beir.verify(folder)  # the files are the ones the dataset job made
     corpus = read_jsonl(folder / beir.CORPUS)
     queries = read_jsonl(folder / beir.QUERIES)
     retriever = bm25s.BM25()

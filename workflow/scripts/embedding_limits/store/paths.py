@@ -18,7 +18,7 @@ from ..embedders.backends import PRECISIONS as EMBEDDING_PRECISIONS
 
 # A protocol's or a dataset's name: one path segment (the schema's
 # propertyNames and protocol.NAME are checked against it by tests).
-NAME = r"[A-Za-z0-9_-]+"
+NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 
 # The parts of a path that name a job's qrels (its source), and a search's
 # subject: its source and what it holds fixed.
