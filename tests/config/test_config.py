@@ -300,9 +300,16 @@ EXPERIMENT = [
      "to dims, or remove search.grid.5"),
     ({"critical_d": {"sweep": [3, -2]}}, "critical_d.sweep: [3, -2] must be [low,"),
     ({"datasets": {"x": {"queries": 5000, "documents": 20}}},
-     "datasets.x: pattern dense needs 101 documents"),
+     "datasets.x.documents: pattern dense needs 101 documents"),
     ({"datasets": {"x": {"queries": 10, "documents": 15, "pattern": "disjoint"}}},
-     "datasets.x: pattern disjoint needs queries x k = 20 documents"),
+     "datasets.x.documents: pattern disjoint needs queries x k = 20 documents"),
+    # as many documents as k: nothing to rank (issue 31)
+    ({"datasets": {"t": {"pattern": "random", "documents": 2, "k": 2, "queries": 10,
+                         "attributes_per_doc": 10}}},
+     "datasets.t.documents: 2 leaves no document outside a query's k = 2 relevant "
+     "ones, so nothing to rank; raise documents above 2 or lower k"),
+    ({"datasets": {"-h": {}}}, "datasets: '-h' must be letters, digits, - and _"),
+    ({"embedders": {"-h": {"backend": "wordllama"}}}, "embedders: '-h' must be"),
     # a search that starts above its cap can only report its cap (issue 20)
     ({"dims": [8], "search": {"start": 12, "max_n": 10}},
      "search.start: 12 is above search.max_n (10); lower search.start to 10 or "
@@ -363,3 +370,34 @@ def test_a_search_within_its_cap_is_accepted():
     load({"critical_d": {"start": 4, "max_d": 4}}, SCHEMA_PATH, None, VOCAB)
     load({"critical_d_of_n": {"start": 4, "max_d": 4, "k": 3, "ns": [4]}},
          SCHEMA_PATH, None, VOCAB)  # fmt: skip
+
+
+def test_an_empty_mapping_on_the_command_line_switches_a_section_off():
+    """Snakemake merges --config key by key: {} would change nothing. For a
+    section keyed by name it means none; a non-empty one still merges."""
+    shipped = os.path.join(ROOT, "config.yaml")
+
+    def loaded(**command_line):
+        return load({}, SCHEMA_PATH, shipped, VOCAB, command_line=command_line).config
+
+    assert loaded(embedders={})["embedders"] == {}
+    assert loaded(datasets={}, embedders={})["datasets"] == {}
+    kept = loaded(embedders={"wordllama": {"dims": "[64]"}})["embedders"]
+    assert set(kept) == {"wordllama", "static-model"}
+    assert kept["wordllama"]["dims"] == [64]
+    assert loaded(search={"max_n": 50})["search"]["sweep"] == [-4, 5]  # still merges
+
+
+def test_integers_with_a_leading_zero_are_decimal(tmp_path):
+    """YAML 1.1 reads 0064 as octal 52: no one writing a dimension means it."""
+    path = tmp_path / "c.yaml"
+    path.write_text("dims: [0064, 8]\nseeds: [010]\n")
+    assert read_yaml(str(path)) == {"dims": [64, 8], "seeds": [10]}
+    typed = from_command_line({"dims": ["0064"]}, SCHEMA)
+    assert typed == {"dims": [64]}
+    shipped = os.path.join(ROOT, "config.yaml")
+    config = load({}, SCHEMA_PATH, shipped, VOCAB,
+                  command_line={"embedders": {"wordllama": {"dims": "[0064]"}}}).config  # fmt: skip
+    assert config["embedders"]["wordllama"]["dims"] == [64]
+    files = load({}, SCHEMA_PATH, None, VOCAB, config_files=[str(path)]).config
+    assert files["dims"] == [64, 8]

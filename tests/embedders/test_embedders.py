@@ -237,3 +237,42 @@ def test_ranking_a_few_of_many_documents_keeps_trec_evals_order(levels):
     full = np.lexsort((np.broadcast_to(tie, scores.shape), -scores), axis=1)
     for depth in (1, 10, 499, 500):
         assert np.array_equal(quantize.ranked(scores, tie, depth), full[:, :depth])
+
+
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        (["hidden_size", 32], "config.json is a JSON list, not the object of settings"),
+        ({"hidden_size": True}, "config.json: hidden_size is True, not a dimension"),
+        ({"hidden_dim": 0}, "config.json: hidden_dim is 0, not a dimension"),
+    ],
+)  # fmt: skip
+def test_a_model_config_of_the_wrong_shape_is_refused_naming_it(tmp_path, settings,
+                                                                message):  # fmt: skip
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model/config.json").write_text(json.dumps(settings))
+    entry = {"backend": "model2vec", "model": str(tmp_path / "model")}
+    with pytest.raises(
+        ConfigError, match=r"embedders\.m\.model: .*" + re.escape(message)
+    ):
+        checked({"m": entry})
+
+
+def test_a_score_file_is_checked_against_its_path(tmp_path, monkeypatch):
+    from embedding_limits.reports.embedder_table import load_score
+    from embedding_limits.store.documents import ResultError
+
+    path = "results/embedders/{}/embedder~wl/dim~{}/precision~float32.json"
+    document = {"parameters": {"dataset": "tiny", "embedder": "wl", "dim": 64,
+                               "precision": "float32"},
+                "metrics": dict.fromkeys(ir_metrics.METRICS, 0.5), "timing": {"seconds": 1.0}}  # fmt: skip
+    for dataset, dim in (("tiny", 64), ("tiny", 128), ("other", 64)):
+        target = tmp_path / path.format(dataset, dim)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(document))
+    monkeypatch.chdir(tmp_path)  # the paths are the workflow's, relative
+    assert load_score(path.format("tiny", 64))["parameters"]["dim"] == 64
+    with pytest.raises(ResultError, match="holds the score of dim 64, not what its"):
+        load_score(path.format("tiny", 128))
+    with pytest.raises(ResultError, match="holds the score of dataset tiny"):
+        load_score(path.format("other", 64))

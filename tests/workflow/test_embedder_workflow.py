@@ -9,7 +9,7 @@ import yaml
 
 from embedding_limits.embedders import backends as embedders
 from embedding_limits.retrieval.metrics import METRICS
-from helpers import TINY, finished_run, planned_jobs, snakemake
+from helpers import TINY, finished_run, job_counts, planned_jobs, snakemake
 
 pytestmark = [
     pytest.mark.workflow,
@@ -108,3 +108,68 @@ def test_a_corrupt_score_file_is_named(run):
     assert f"{SCORES.format('wl', 16, 'binary')}: not a usable embedder score" in log
     path.unlink()
     snakemake(run)
+
+
+def test_a_score_copied_over_another_is_named_never_used(run):
+    """Issue 31: the dim-16 score copied over the dim-32 one gave a table
+    with two dim-16 rows and no dim-32 row."""
+    path = run / SCORES.format("wl", 32, "float32")
+    original = path.read_bytes()
+    path.write_bytes((run / SCORES.format("wl", 16, "float32")).read_bytes())
+    try:
+        done = snakemake(run, "--forcerun", "embedders_table", check=False)
+        assert done.returncode != 0
+        log = (run / "logs/embedders.log").read_text()
+        assert f"{SCORES.format('wl', 32, 'float32')}: holds the score of dim 16, " \
+               "not what its path says; delete it and rerun" in log  # fmt: skip
+    finally:
+        path.write_bytes(original)
+    snakemake(run)
+
+
+@pytest.mark.parametrize("cut", ["head -n 3", "truncate -s 500"])
+def test_a_shortened_corpus_stops_the_run_before_any_job(run, cut):
+    """Issue 31: 30 lines of the corpus were scored as the dataset, exit 0;
+    cut mid-line, a raw JSONDecodeError in the BM25 log."""
+    corpus = run / "results/datasets/tiny/corpus.jsonl"
+    original = corpus.read_bytes()
+    lines = original.splitlines(keepends=True)
+    corpus.write_bytes(
+        b"".join(lines[:3]) if cut.startswith("head") else original[:500]
+    )
+    try:
+        done = snakemake(run, check=False)
+        said = done.stdout + done.stderr
+        assert done.returncode != 0 and "Select jobs to execute" not in said
+        assert "results/datasets/tiny/corpus.jsonl: " in said
+        assert "delete results/datasets/tiny and rerun" in said
+    finally:
+        corpus.write_bytes(original)
+    assert planned_jobs(run) == {}
+
+
+def test_a_table_cut_short_is_made_again(run):
+    """Issue 31: a truncated embedders.csv failed the figure job on every
+    rerun until deleted by hand."""
+    table = run / "results/tables/embedders.csv"
+    whole = table.read_text()
+    table.write_text(whole[: len(whole) // 2])
+    done = snakemake(run)
+    assert "results/tables/embedders.csv: its last line is cut short; this run " \
+           "makes it again" in done.stderr  # fmt: skip
+    assert table.read_text() == whole
+
+
+def test_an_empty_mapping_switches_the_embedders_off_here_and_elsewhere(run, tmp_path):
+    """Issue 31: from the folder of config.yaml, --config 'embedders={}' was
+    merged key by key into it and changed nothing."""
+    here = snakemake(run, "-n", "--forcerun", "retrieval", "--config", "embedders={}")
+    assert "embed" not in job_counts(here.stdout)
+    (tmp_path / "elsewhere").mkdir()
+    config = yaml.safe_dump({**CONFIG, "embedders": {}})
+    (tmp_path / "elsewhere/other.yaml").write_text(config)
+    there = snakemake(tmp_path / "elsewhere", "-n", "--configfile",
+                      str(tmp_path / "elsewhere/other.yaml"))  # fmt: skip
+    assert "embed" not in job_counts(there.stdout)
+    off = snakemake(run, "-n", "--config", "datasets={}", "embedders={}")
+    assert "retrieval" not in job_counts(off.stdout)

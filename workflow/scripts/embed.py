@@ -20,6 +20,7 @@ import time
 from embedding_limits import cli
 from embedding_limits.data.beir import (
     CORPUS,
+    MANIFEST,
     QUERIES,
     DatasetFilesError,
     embedded_text,
@@ -63,11 +64,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     if facts.needs_model and not args.model:
         p.error(f"argument --model: backend {args.backend} carries no model; give "
                 "a Hugging Face model name or a model folder")  # fmt: skip
-    try:
-        args.manifest = verify(args.dataset_dir, (CORPUS, QUERIES))
-    except DatasetFilesError as error:
-        p.error(f"argument --dataset-dir: {error}")
     cli.check_outputs(p, out=args.out)
+    args.dataset, args.files = os.path.basename(os.path.abspath(args.dataset_dir)), None
+    if os.path.exists(os.path.join(args.dataset_dir, MANIFEST)):  # a workflow's
+        try:
+            manifest = verify(args.dataset_dir, (CORPUS, QUERIES))
+        except DatasetFilesError as error:
+            p.error(f"argument --dataset-dir: {error}")
+        args.dataset = manifest["name"]
+        args.files = {f: manifest["checksums"][f]["sha256"] for f in (CORPUS, QUERIES)}
     return args
 
 
@@ -92,10 +97,8 @@ def main(argv=None) -> None:
     module = BACKENDS[args.backend].module
     header = {
         "embedder": args.embedder,
-        "dataset": args.manifest["name"],
-        "dataset_files": {
-            f: args.manifest["checksums"][f]["sha256"] for f in (CORPUS, QUERIES)
-        },
+        "dataset": args.dataset,
+        "dataset_files": args.files,
         "backend": args.backend,
         "model": args.model or BACKENDS[args.backend].default_model,
         "dim": int(documents.shape[1]),

@@ -73,7 +73,7 @@ def experiment_errors(
     errors += embedder_checks.errors(config)
     for name, spec in datasets.items():
         if isinstance(spec, DatasetSpec):
-            errors += [f"datasets.{name}: {e}" for e in spec_errors(spec, vocab)]
+            errors += [f"datasets.{name}.{e}" for e in spec_errors(spec, vocab)]
     searches_d = bool(datasets) and config["critical_d"]["enabled"]
     for name, protocol in protocols.items():
         if protocol.query_sizes != "k" and searches_d:

@@ -112,33 +112,34 @@ def relevance_pattern(spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray
 
 
 def spec_errors(spec: DatasetSpec, vocab: Vocabulary) -> list[str]:
-    """Every reason ``spec`` cannot be generated, each naming the fix."""
+    """Every reason ``spec`` cannot be generated, each naming the fix and
+    starting with the setting it is about (``documents: ...``)."""
     q, k, n = spec.queries, spec.k, spec.documents
     if k < 1 or k >= n:
-        return [f"documents = {n} leaves no document outside a query's k = {k} "
+        return [f"documents: {n} leaves no document outside a query's k = {k} "
                 f"relevant ones, so nothing to rank; raise documents above {k} "
                 "or lower k"]  # fmt: skip
     errors = []
     if spec.pattern == "dense" and dense_size(q, k) > n:
         errors.append(
-            f"pattern dense needs {dense_size(q, k)} documents for "
+            f"documents: pattern dense needs {dense_size(q, k)} documents for "
             f"{q} queries with k={k}, got documents={n}; raise documents or "
             "lower queries"
         )
     if spec.pattern == "disjoint" and q * k > n:
         errors.append(
-            f"pattern disjoint needs queries x k = {q * k} "
+            f"documents: pattern disjoint needs queries x k = {q * k} "
             f"documents, got documents={n}; raise documents or lower queries"
         )
     names = len(vocab.first_names) * len(vocab.last_names)
     if n > names:
         errors.append(
-            f"{n} documents need unique names, but the "
+            f"documents: {n} documents need unique names, but the "
             f"vocabulary makes only {names}; add names to resources/vocab"
         )
     if q + spec.attributes_per_doc > len(vocab.likes):
         errors.append(
-            f"{q} query attributes plus "
+            f"attributes_per_doc: {q} query attributes plus "
             f"{spec.attributes_per_doc} attributes per document need "
             f"{q + spec.attributes_per_doc} likeable things, the vocabulary has "
             f"{len(vocab.likes)}; lower queries or attributes_per_doc, or add to "
