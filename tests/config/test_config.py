@@ -396,8 +396,8 @@ def test_integers_with_a_leading_zero_are_decimal(tmp_path):
     typed = from_command_line({"dims": ["0064"]}, SCHEMA)
     assert typed == {"dims": [64]}
     shipped = os.path.join(ROOT, "config.yaml")
-    config = load({}, SCHEMA_PATH, shipped, VOCAB,
-                  command_line={"embedders": {"wordllama": {"dims": "[0064]"}}}).config  # fmt: skip
+    octal = {"embedders": {"wordllama": {"dims": "[0064]"}}}
+    config = load({}, SCHEMA_PATH, shipped, VOCAB, command_line=octal).config
     assert config["embedders"]["wordllama"]["dims"] == [64]
     files = load({}, SCHEMA_PATH, None, VOCAB, config_files=[str(path)]).config
     assert files["dims"] == [64, 8]

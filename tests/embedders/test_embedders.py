@@ -263,9 +263,12 @@ def test_a_score_file_is_checked_against_its_path(tmp_path, monkeypatch):
     from embedding_limits.store.documents import ResultError
 
     path = "results/embedders/{}/embedder~wl/dim~{}/precision~float32.json"
-    document = {"parameters": {"dataset": "tiny", "embedder": "wl", "dim": 64,
-                               "precision": "float32"},
-                "metrics": dict.fromkeys(ir_metrics.METRICS, 0.5), "timing": {"seconds": 1.0}}  # fmt: skip
+    document = {
+        "parameters": {"dataset": "tiny", "embedder": "wl", "dim": 64,
+                       "precision": "float32"},
+        "metrics": dict.fromkeys(ir_metrics.METRICS, 0.5),
+        "timing": {"seconds": 1.0},
+    }  # fmt: skip
     for dataset, dim in (("tiny", 64), ("tiny", 128), ("other", 64)):
         target = tmp_path / path.format(dataset, dim)
         target.parent.mkdir(parents=True, exist_ok=True)
