@@ -22,6 +22,7 @@ import io
 import sys
 
 import _library  # noqa: F401 (workflow/scripts on sys.path)
+from embedding_limits import cli
 from embedding_limits.config.protocol import ProtocolError, from_options
 from embedding_limits.config.witness_choices import CONSTRUCTIONS
 from embedding_limits.files import check_writable, write_text_atomic
@@ -33,8 +34,10 @@ def parse_args(argv=None):
     )
     p.add_argument("--construction", default="trig_moment", choices=CONSTRUCTIONS,
                    help="the witness (default: trig_moment, unit-norm)")  # fmt: skip
-    p.add_argument("--k", type=int, default=2, help="top-k size; d = 2k (default 2)")
-    p.add_argument("--n", type=int, nargs="+", required=True, help="documents")
+    p.add_argument("--k", type=cli.positive_int, default=2,
+                   help="top-k size; d = 2k (default 2)")  # fmt: skip
+    p.add_argument("--n", type=cli.positive_int, nargs="+", required=True,
+                   help="documents")  # fmt: skip
     p.add_argument("--protocol", nargs="+", action="append", metavar="KEY=VALUE",
                    help="a protocol (repeat the option for more)")  # fmt: skip
     p.add_argument("--out", help="CSV of the rows")
