@@ -20,7 +20,6 @@ import argparse
 import os
 import sys
 
-from embedding_limits import cli
 from embedding_limits.config.protocol import Protocol, ProtocolError, from_options
 from embedding_limits.config.run_settings import (
     DEVICES,
@@ -38,14 +37,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--d", type=cli.positive_int, required=True,
-                   help="embedding dimension")  # fmt: skip
-    p.add_argument("--k", type=cli.positive_int, help="relevant documents per "
-                   "query, the top-k (default: that of --qrels, else 2)")  # fmt: skip
-    p.add_argument("--n", type=cli.positive_int,
-                   help="documents; taken from --qrels when given")  # fmt: skip
+    p.add_argument("--d", type=int, required=True, help="embedding dimension")
+    p.add_argument("--k", type=int, help="relevant documents per query, the top-k "
+                   "(default: that of --qrels, else 2)")  # fmt: skip
+    p.add_argument("--n", type=int, help="documents; taken from --qrels when given")
     p.add_argument("--qrels", help="qrels .npz to optimise instead of all k-subsets")
-    p.add_argument("--seeds", type=cli.nonnegative_int, nargs="+", default=[42],
+    p.add_argument("--seeds", type=int, nargs="+", default=[42],
                    help="seeds, run in one compiled program (default: 42)")  # fmt: skip
     defaults = " ".join(PUBLISHED.options()[1:])
     given = p.add_mutually_exclusive_group()
@@ -57,8 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                        help="the whole protocol as one JSON object of every "
                        "setting, as Protocol.to_json writes it (the workflow's "
                        "form)")  # fmt: skip
-    p.add_argument("--max-queries", type=cli.positive_int,
-                   help="a sample of queries per seed")  # fmt: skip
+    p.add_argument("--max-queries", type=int, help="a sample of queries per seed")
     p.add_argument(
         "--device",
         choices=DEVICES,
