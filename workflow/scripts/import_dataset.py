@@ -14,7 +14,6 @@ still be what the run was planned with.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -47,10 +46,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _jsonl(rows) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
@@ -64,11 +59,11 @@ def main(argv=None) -> int:
     ]
     queries = [{"_id": q, "text": contents.queries[q]["text"]} for q in contents.qrels]
     judged = [(q, d, s) for q, docs in contents.qrels.items() for d, s in docs.items()]
-    write_text_atomic(out / beir.CORPUS, _jsonl(corpus))
-    write_text_atomic(out / beir.QUERIES, _jsonl(queries))
+    write_text_atomic(out / beir.CORPUS, beir.jsonl(corpus))
+    write_text_atomic(out / beir.QUERIES, beir.jsonl(queries))
     write_text_atomic(
         out / beir.QRELS,
-        _jsonl({"query-id": q, "corpus-id": d, "score": s} for q, d, s in judged),
+        beir.jsonl({"query-id": q, "corpus-id": d, "score": s} for q, d, s in judged),
     )
     write_text_atomic(
         out / beir.QRELS_TSV,

@@ -81,7 +81,8 @@ def verify(folder: str | Path, names=(CORPUS, QUERIES, QRELS)) -> dict:
     return manifest
 
 
-def _jsonl(rows) -> str:
+def jsonl(rows) -> str:
+    """Rows as JSON lines (UTF-8 kept as it is)."""
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
@@ -105,11 +106,11 @@ def write_dataset(dataset: Dataset, folder: str | Path) -> dict:
         (f"query-{q}", dataset.names[doc]) for q, docs in enumerate(dataset.relevant)
         for doc in docs
     ]  # fmt: skip
-    write_text_atomic(folder / CORPUS, _jsonl(corpus))
-    write_text_atomic(folder / QUERIES, _jsonl(queries))
+    write_text_atomic(folder / CORPUS, jsonl(corpus))
+    write_text_atomic(folder / QUERIES, jsonl(queries))
     write_text_atomic(
         folder / QRELS,
-        _jsonl({"query-id": q, "corpus-id": d, "score": 1} for q, d in pairs),
+        jsonl({"query-id": q, "corpus-id": d, "score": 1} for q, d in pairs),
     )
     tsv = "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, d in pairs)
     write_text_atomic(folder / QRELS_TSV, tsv)
