@@ -26,7 +26,7 @@ rule aggregate:
     container:
         CPU_IMAGE
     params:
-        protocols=PROTOCOL_SETTINGS,
+        protocols=CONFIG_PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
     script:
@@ -51,7 +51,7 @@ rule critical_d:
     container:
         CPU_IMAGE
     params:
-        protocols=PROTOCOL_SETTINGS,
+        protocols=CONFIG_PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
         specs={name: spec.describe() for name, spec in DATASETS.items()},
@@ -76,8 +76,33 @@ rule critical_d_of_n:
     container:
         CPU_IMAGE
     params:
-        protocols=PROTOCOL_SETTINGS,
+        protocols=CONFIG_PROTOCOL_SETTINGS,
         seeds=config["seeds"],
         dataset_k=DATASET_K,
     script:
         "../scripts/aggregate_d_of_n.py"
+
+
+rule sweeps:
+    input:
+        summaries=sorted({point["summary"] for point in SWEEP_POINTS}),
+    output:
+        table=report(
+            paths.SWEEPS_TABLE,
+            caption="../report/sweeps.rst",
+            category="Sweeps",
+        ),
+    log:
+        "logs/sweeps.log",
+    localrule: True
+    conda:
+        ANALYSIS_ENV
+    container:
+        CPU_IMAGE
+    params:
+        protocols=PROTOCOL_SETTINGS,
+        seeds=config["seeds"],
+        dataset_k=DATASET_K,
+        points=SWEEP_POINTS,
+    script:
+        "../scripts/aggregate_sweeps.py"

@@ -50,12 +50,13 @@ CPU_IMAGE = config["containers"]["cpu"]
 
 
 # -- the experiment: protocols (built once, by the Snakefile) and datasets ----
-PROTOCOLS = EXPERIMENT.protocols  # name -> Protocol
+PROTOCOLS = EXPERIMENT.every_protocol  # name -> Protocol, sweeps' included
+SWEEPS = EXPERIMENT.sweeps  # name -> Sweep (config/sweeps.py)
 PROTOCOL_SETTINGS = {name: p.to_dict() for name, p in PROTOCOLS.items()}
+# protocols: alone, what its tables check (a new sweep changes none of them)
+CONFIG_PROTOCOL_SETTINGS = {n: PROTOCOL_SETTINGS[n] for n in EXPERIMENT.protocols}
 DATASETS = EXPERIMENT.datasets  # name -> DatasetSpec (generated) or FolderSpec
-FOLDER_DATASETS = [
-    name for name, spec in DATASETS.items() if isinstance(spec, FolderSpec)
-]
+FOLDER_DATASETS = [n for n, spec in DATASETS.items() if isinstance(spec, FolderSpec)]
 # the datasets whose every judged query has the same k: the optimiser's (its
 # critical-d search, the exact witness); the others are left out, one line each
 DATASET_K = {name: spec.k for name, spec in DATASETS.items() if spec.k is not None}
@@ -96,13 +97,14 @@ def memory_cap():
 
 CAP_MB, CAP_SOURCE = memory_cap()
 if workflow.is_main_process and CAP_MB is not None:  # the run, not one of its jobs
-    _too_big = budget.config_errors(config, PROTOCOLS, DATASETS, CAP_MB)
+    _too_big = budget.config_errors(config, EXPERIMENT.protocols, DATASETS, CAP_MB)
+    _too_big += budget.sweep_errors(config, SWEEPS, PROTOCOLS, CAP_MB)
     if _too_big:
         raise WorkflowError(budget.refusal(_too_big, CAP_MB, CAP_SOURCE))
 
 
 # -- what the run makes: searches, witnesses, the default targets -------------
-SEARCHES = plan(config, PROTOCOLS, DATASETS, CAP_MB)  # .n, .d, .d_of_n
+SEARCHES = plan(config, PROTOCOLS, DATASETS, CAP_MB, SWEEPS)  # .n, .d, .d_of_n, .sweeps
 BY_SUMMARY = SEARCHES.by_summary()  # summary path -> Search
 WITNESSES = targets.witnesses(config["witnesses"])
 EMBEDDER_SCORES = targets.embedder_scores(EMBEDDERS, config)
@@ -114,6 +116,10 @@ EMBEDDER_SCORES = targets.embedder_scores(EMBEDDERS, config)
 N_SUMMARIES = [s.summary_path() for s in SEARCHES.n]
 D_SUMMARIES = [s.summary_path() for s in SEARCHES.d]
 D_OF_N_SUMMARIES = [s.summary_path() for s in SEARCHES.d_of_n]
+# every (sweep, combination, k, d) with the summary of its search
+SWEEP_POINTS = SEARCHES.sweep_points(SWEEPS, config["ks"])
+for _line in SEARCHES.sweep_lines(SWEEPS) if workflow.is_main_process else []:
+    logger.info(_line)
 DEFAULT_TARGETS = targets.default(
     list(BY_SUMMARY),
     bool(SEARCHES.d_of_n),
@@ -121,19 +127,16 @@ DEFAULT_TARGETS = targets.default(
     DATASETS,
     EMBEDDER_SCORES,
     witnessed=bool(DATASET_K),
+    swept=bool(SWEEPS),
 )
 
-# A dataset's files are the ones its job made, or nothing runs.
+# A dataset's files are the ones its job made, or nothing runs; a table cut
+# short is made again, never read.
 _changed = [beir.changed(paths.build(paths.DATASET, dataset=name)) for name in DATASETS]
 if workflow.is_main_process and any(_changed):
     raise WorkflowError("\n".join(filter(None, _changed)))
-
-# A table cut short is made again, never read: dated to 1970 before the run
-# plans, older than what it is made from, so the run remakes it (and what
-# reads it).
-for _table, _why in tables.broken() if workflow.is_main_process else []:
-    logger.warning(f"{_table}: {_why}; this run makes it again")
-    os.utime(_table, (0, 0))
+for _line in tables.remake_broken() if workflow.is_main_process else []:
+    logger.warning(_line)
 
 _reaches = {path: (s.axis, s.reach) for path, s in BY_SUMMARY.items()}
 for _path, _was, _now in (

@@ -14,7 +14,7 @@ search/plan.py turns it into searches.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..data import folder
 from ..data.folder import FolderSpec
@@ -23,6 +23,7 @@ from ..embedders import checks as embedder_checks
 from .protocol import Protocol, protocols_of
 from .schema import ConfigError, complete, from_command_line, merge, read_yaml
 from .sections import grid_of, start_n
+from .sweeps import Sweep, sweeps_of
 
 
 def experiment_errors(
@@ -50,6 +51,14 @@ def experiment_errors(
             errors.append(
                 f"search.grid.{d}: every n must be greater than k "
                 f"(ks: {config['ks']}), got {small}"
+            )
+    for name, sweep in config["sweeps"].items():
+        bare = [d for d in sweep["dims"] or [] if grid_of(config["search"], d) is None]
+        if config["search"]["strategy"] == "grid" and bare:
+            errors.append(
+                f"sweeps.{name}.dims: search.strategy grid runs only the n of "
+                f"search.grid, which lists none for d = {', '.join(map(str, bare))}; "
+                "give each a grid, or use strategy gallop"
             )
     if config["search"]["strategy"] == "grid":
         bare = [d for d in config["dims"] if grid_of(config["search"], d) is None]
@@ -189,6 +198,14 @@ class Experiment:
     config: dict
     protocols: dict[str, Protocol]
     datasets: dict[str, DatasetSpec | FolderSpec]
+    sweeps: dict[str, Sweep] = field(default_factory=dict)
+    sweep_protocols: dict[str, Protocol] = field(default_factory=dict)
+
+    @property
+    def every_protocol(self) -> dict[str, Protocol]:
+        """The config's protocols and its sweeps' combinations: every
+        protocol a job may run."""
+        return {**self.protocols, **self.sweep_protocols}
 
 
 def datasets_of(config: dict, checked_dir: str | None):
@@ -240,9 +257,10 @@ def load(
     config = complete(merged, schema)
     protocols, errors = protocols_of(config)
     datasets, dataset_errors = datasets_of(config, checked_dir)
+    sweeps, sweep_protocols, sweep_errors = sweeps_of(config, protocols)
     vocab = load_vocabulary(vocab_dir)
     errors = experiment_errors(config, vocab, protocols, datasets) + errors
-    errors += dataset_errors
+    errors += dataset_errors + sweep_errors
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
-    return Experiment(config, protocols, datasets)
+    return Experiment(config, protocols, datasets, sweeps, sweep_protocols)

@@ -165,6 +165,21 @@ def _witness_errors(config, cap_mb) -> list[str]:
     return [f"witnesses.ks[{i}]: {why}" for i, why in found if why]
 
 
+def sweep_errors(config: dict, sweeps: dict, protocols: dict, cap_mb: int) -> list[str]:
+    """Each sweep combination whose search cannot fit even its smallest n in
+    ``cap_mb``, named by its sweep's key (``protocols``: every protocol, the
+    combinations' too)."""
+    errors = []
+    for sweep in sweeps.values():
+        for point, k, d in itertools.product(sweep.points, config["ks"], sweep.dims):
+            if largest_n(cap_mb, k, d, protocols[point.protocol], k + 1) is None:
+                need = size(probe_mb(k, d, k + 1, protocols[point.protocol]) * MB)
+                at = ", ".join(f"{key} = {v}" for key, v in point.settings.items())
+                errors.append(f"sweeps.{sweep.name}: d = {d}, k = {k} ({at}): not "
+                              f"even n = {k + 1} fits ({need})")  # fmt: skip
+    return errors
+
+
 def config_errors(
     config: dict, protocols: dict[str, Protocol], datasets: dict, cap_mb: int
 ) -> list[str]:

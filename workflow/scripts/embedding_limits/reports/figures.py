@@ -23,6 +23,7 @@ from ..store.paths import (
     EMBEDDERS_TABLE,
     FIGURE,
     RUNS_TABLE,
+    SWEEPS_TABLE,
     WITNESS_TABLE,
 )
 
@@ -97,6 +98,7 @@ FIGURES = {
         {"embedders": EMBEDDERS_TABLE, "critical_d": CRITICAL_D_TABLE},
         "Figures", optional=("critical_d",),
     ),
+    "sweeps": Figure("sweeps.sweep_heatmaps", {"sweeps": SWEEPS_TABLE}, "Sweeps"),
 }  # fmt: skip
 
 

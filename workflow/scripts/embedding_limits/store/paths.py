@@ -66,6 +66,7 @@ EMBEDDERS_TABLE = "results/tables/embedders.csv"
 WITNESS_TABLE = "results/tables/witness.csv"
 WITNESS_PLACEMENTS_TABLE = "results/tables/witness_placements.csv"
 DATASET_WITNESS_TABLE = "results/tables/dataset_witness.csv"
+SWEEPS_TABLE = "results/tables/sweeps.csv"
 FIGURE = "results/figures/{figure}.png"
 FIGURE_PDF = "results/figures/{figure}.pdf"
 

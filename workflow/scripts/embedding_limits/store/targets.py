@@ -49,13 +49,15 @@ def embedder_scores(embedders: dict, config: dict) -> list[str]:
 
 
 def default(summaries: list[str], smallest_d: bool, critical_d: bool, datasets,
-            scores: list[str], witnessed: bool = False) -> list[str]:  # fmt: skip
+            scores: list[str], witnessed: bool = False,
+            swept: bool = False) -> list[str]:  # fmt: skip
     """The default target's files: the critical-n tables and figures; every
     search's summary (``summaries``); the smallest-d table and figure where
     those searches run (``smallest_d``); each dataset, BM25's table, the
     embedders' (their ``scores`` too, so that a deleted one is redone) and,
     where its searches run (``critical_d``), the critical-d table and figure;
-    the datasets' exact witnesses where some dataset has one k (``witnessed``)."""
+    the datasets' exact witnesses where some dataset has one k (``witnessed``);
+    the sweeps' table and figure where the config has sweeps (``swept``)."""
     made = [*ALWAYS, *summaries]
     if smallest_d:
         made += [paths.CRITICAL_D_OF_N_TABLE, paths.figure("critical_d_of_n")]
@@ -68,4 +70,6 @@ def default(summaries: list[str], smallest_d: bool, critical_d: bool, datasets,
             made += [paths.CRITICAL_D_TABLE, paths.figure("accuracy_vs_d")]
         if witnessed:
             made.append(paths.DATASET_WITNESS_TABLE)
+    if swept:
+        made += [paths.SWEEPS_TABLE, paths.figure("sweeps")]
     return made

@@ -1,0 +1,102 @@
+"""A sweep's outcome over its grid: the table (pandas) and the figure, a
+heatmap of critical n per d, the base protocol's point marked."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .figure_style import plt, save
+
+COLUMNS = ("sweep", "base", "is_base", "protocol", "k", "d", "critical_n",
+           "median_critical_n", "capped", "per_seed_critical_n")  # fmt: skip
+
+
+def sweeps_table(critical: pd.DataFrame, points: list[dict]) -> pd.DataFrame:
+    """One row per (sweep, combination, k, d): each swept key's value, the
+    critical n any seed reached, each seed's and their median, and whether
+    the search was capped (a lower bound), from critical_n_table's rows of
+    each combination's protocol (``points``: plan's ``sweep_points``)."""
+    found = critical.set_index(["protocol", "k", "d"])
+    keys = list(dict.fromkeys(k for p in points for k in p["settings"]))
+    rows = []
+    for p in points:
+        row = found.loc[(p["protocol"], p["k"], p["d"])]
+        rows.append({
+            "sweep": p["sweep"], **{k: p["settings"].get(k) for k in keys},
+            "base": p["base"], "is_base": p["is_base"], "protocol": p["protocol"],
+            "k": p["k"], "d": p["d"], "critical_n": row["critical_n"],
+            "median_critical_n": row["median_critical_n"], "capped": row["capped"],
+            "per_seed_critical_n": row["per_seed_critical_n"],
+        })  # fmt: skip
+    columns = ["sweep", *keys, *COLUMNS[1:]]
+    return pd.DataFrame(rows, columns=columns).astype({"critical_n": "Int64"})
+
+
+def _grid_keys(table: pd.DataFrame) -> list[str]:
+    """The swept keys of one sweep's rows, in the grid's order."""
+    fixed = set(COLUMNS)
+    return [c for c in table.columns if c not in fixed and table[c].notna().any()]
+
+
+def sweep_heatmaps(sweeps, paths, dpi=150) -> plt.Figure:
+    """Per sweep (a row of panels) and d (a panel): critical n (any seed)
+    over the grid, the first swept key across, the second down (a single
+    row for one key); a sweep of more keys gets a panel per combination of
+    the others (small multiples). The base protocol's point is outlined, a
+    capped search's value marked ``≥``."""
+    panels = []
+    for name, rows in sweeps.groupby("sweep", sort=False):
+        keys = _grid_keys(rows)
+        x, y, rest = keys[0], (keys[1] if len(keys) > 1 else None), keys[2:]
+        groups = rows.groupby(["d", *rest], sort=True) if rest else rows.groupby("d")
+        panels += [(name, x, y, rest, at, part) for at, part in groups]
+    columns = min(len(panels), 5)
+    lines = math.ceil(len(panels) / columns)
+    fig, axes = plt.subplots(lines, columns, figsize=(3.6 * columns, 3.2 * lines),
+                             squeeze=False)  # fmt: skip
+    for ax in axes.ravel()[len(panels) :]:
+        ax.axis("off")
+    for ax, (name, x, y, rest, at, part) in zip(axes.ravel(), panels, strict=False):
+        _heatmap(ax, part, x, y)
+        at = at if isinstance(at, tuple) else (at,)
+        others = zip(rest, at[1:], strict=True)
+        where = ", ".join([f"d = {at[0]}", *(f"{k} = {v}" for k, v in others)])
+        ax.set_title(f"{name}: {where}", fontsize=9)
+    fig.suptitle("critical n over each sweep's grid (any seed; outlined: the base "
+                 "protocol; ≥: capped)", fontsize=10)  # fmt: skip
+    fig.tight_layout()
+    save(fig, paths, dpi)
+    return fig
+
+
+def _heatmap(ax, part: pd.DataFrame, x: str, y: str | None) -> None:
+    xs = sorted(part[x].unique(), key=_order)
+    ys = sorted(part[y].unique(), key=_order) if y else [None]
+    values = np.full((len(ys), len(xs)), np.nan)
+    for _, row in part.iterrows():
+        i, j = ys.index(row[y] if y else None), xs.index(row[x])
+        values[i, j] = np.nan if pd.isna(row["critical_n"]) else row["critical_n"]
+        text = "-" if pd.isna(row["critical_n"]) else str(int(row["critical_n"]))
+        ax.text(j, i, ("≥" if row["capped"] else "") + text, ha="center",
+                va="center", fontsize=8)  # fmt: skip
+        if row["is_base"]:
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
+                                       edgecolor="black"))  # fmt: skip
+    ax.imshow(values, cmap="viridis", origin="lower", aspect="auto", alpha=0.8)
+    ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=8)
+    ax.set_xlabel(x)
+    if y:
+        ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=8)
+        ax.set_ylabel(y)
+    else:
+        ax.set_yticks([])
+
+
+def _order(value):
+    """Numbers by value, anything else after them by its text."""
+    return (
+        (0, float(value), "") if isinstance(value, (int, float)) else (1, 0, str(value))
+    )
