@@ -134,3 +134,22 @@ def test_meds_probes_are_sized_by_its_own_queries():
     cap = probe_mb(2, 64, 640, MED) - 1
     assert largest_d_of_n(cap, 2, 640, MED, 1024) < 64
     assert largest_d_of_n(cap, 2, 640, pairs_only, 1024) >= 64
+
+
+def test_a_sweep_whose_smallest_search_cannot_fit_is_refused_by_key():
+    """Below JAX's own footprint no optimisation job fits: each combination
+    of the sweep is named, at each of its dims."""
+    from embedding_limits.memory.budget import sweep_errors
+
+    sweeps = {"big": {"grid": {"temperature": [0.05, 0.1]}, "dims": [4]}}
+    experiment = load({"datasets": {}, "embedders": {}, "sweeps": sweeps},
+                      SCHEMA_PATH, None, VOCAB)  # fmt: skip
+    found = sweep_errors(experiment.config, experiment.sweeps,
+                         experiment.every_protocol, 1000)  # fmt: skip
+    need = size(probe_mb(2, 4, 3, PUBLISHED) * MB)
+    assert found == [
+        f"sweeps.big: d = 4, k = 2 (temperature = {t}): not even n = 3 fits ({need})"
+        for t in (0.05, 0.1)
+    ]
+    assert sweep_errors(experiment.config, experiment.sweeps,
+                        experiment.every_protocol, 24_000) == []  # fmt: skip
