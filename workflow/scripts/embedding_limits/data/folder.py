@@ -304,6 +304,10 @@ def summary(contents: Contents) -> dict:
     }
 
 
+# what summary() says of a folder: what inspect keeps under its digest
+_FACTS = ("documents", "queries", "all_queries", "relevant_documents", "k", "why_no_k")
+
+
 def inspect(name: str, folder: str, origin: str, cache_dir: str | None) -> FolderSpec:
     """The spec of a folder dataset, checked once per content: the answer is
     kept in ``cache_dir`` under the files' digest (None: no cache)."""
@@ -322,5 +326,3 @@ def inspect(name: str, folder: str, origin: str, cache_dir: str | None) -> Folde
         name=name, path=os.fspath(folder), origin=origin, digest=content, **facts
     )
 
-
-_FACTS = ("documents", "queries", "all_queries", "relevant_documents", "k", "why_no_k")
