@@ -325,4 +325,3 @@ def inspect(name: str, folder: str, origin: str, cache_dir: str | None) -> Folde
     return FolderSpec(
         name=name, path=os.fspath(folder), origin=origin, digest=content, **facts
     )
-
