@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..store.documents import load_search
 from ..store.paths import CRITICAL_D_TABLE, CRITICAL_N_TABLE
 from .seeds import AT_LEAST, BELOW, seed_critical_n, seed_statistics
 
@@ -140,3 +141,18 @@ def measured(critical: pd.DataFrame) -> pd.DataFrame:
     """The rows of critical_n.csv that are measurements: a critical n was
     found, and it is not a capped search's lower bound."""
     return critical[critical["median_critical_n"].notna() & ~is_capped(critical)]
+
+
+def searches_of(summary_paths, protocols: dict, seeds, dataset_k: dict):
+    """(result documents, each search's critical n, each search's per-seed
+    entries) of critical-n search summaries, by (protocol, k, d); every run
+    checked against its path and the config (``load_search``) first."""
+    documents, searched, per_seed = [], {}, {}
+    for path in summary_paths:
+        summary, runs = load_search(path, protocols, seeds, dataset_k)
+        k, d = (int(part.split("~")[1]) for part in summary["subject"].split("/"))
+        searched[summary["protocol"], k, d] = summary.get("critical_n")
+        if "seeds" in summary:  # a search's own per-seed brackets; not a grid's
+            per_seed[summary["protocol"], k, d] = summary["seeds"]
+        documents += runs
+    return documents, searched, per_seed
