@@ -101,7 +101,7 @@ def job_counts(out: str) -> dict[str, int]:
     table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
     rows = [line.split() for line in table.strip().splitlines()[2:]]
     jobs = {rule: int(count) for rule, count in rows if rule != "total"}
-    drawn = re.findall(r"rule figure:\n(?:[ \t]+\S.*\n)*?[ \t]+wildcards: figure=(\w+)",
+    drawn = re.findall(r"rule figure:\n(?:[ \t]+\S.*\n)*?[ \t]+wildcards: figure=(\S+)",
                        out)  # fmt: skip
     if jobs.pop("figure", 0) != len(drawn):
         raise AssertionError(f"figure jobs not all listed: {drawn}")

@@ -53,6 +53,30 @@ def test_a_sweeps_searches_add_only_what_the_config_does_not_run():
     assert base[0]["summary"] in {s.summary_path() for s in searches.n}
 
 
+def test_a_sweep_of_its_own_seeds_runs_its_base_point_as_its_own():
+    """A job holds its seeds: with seeds other than the config's, the base's
+    point cannot be the base's jobs, so it is a protocol of its own; its
+    searches bracket three seeds while the config's run one."""
+    found = experiment({"s": {"grid": {"temperature": [0.05, 0.1]},
+                              "seeds": [0, 1, 2]}}, seeds=[42], dims=[4])  # fmt: skip
+    sweep = found.sweeps["s"]
+    names = [point.protocol for point in sweep.points]
+    assert names == ["s_temperature0p05", "s_temperature0p1"]
+    assert [p.is_base for p in sweep.points] == [False, True]
+    assert sweep.seeds == (0, 1, 2)
+    assert found.seeds == {"published": [42],
+                           "s_temperature0p05": [0, 1, 2],
+                           "s_temperature0p1": [0, 1, 2]}  # fmt: skip
+    searches = plan(found.config, found.every_protocol, {}, None, found.sweeps)
+    assert {s.protocol: s.seeds for s in searches.sweeps} == {n: 3 for n in names}
+    assert {s.seeds for s in searches.n} == {1}
+    assert all("seeds~bracketed" in s.summary_path() for s in searches.sweeps)
+    # the config's own seeds, written again, are the config's: the base reused
+    same = experiment({"s": {"grid": {"temperature": [0.05, 0.1]}, "seeds": [42]}},
+                      seeds=[42])  # fmt: skip
+    assert [p.protocol for p in same.sweeps["s"].points][1] == "published"
+
+
 def test_any_base_protocol_may_be_swept():
     med = {"queries": "centroid", "query_sizes": "1..k", "loss": "hinge",
            "margin": 1.0e-6, "success": "separation", "init": "gaussian",
@@ -77,6 +101,9 @@ BAD = [
     ({"x": {"grid": {"temperature": [0.1]}, "dims": [0]}}, "sweeps.x.dims[0]"),
     ({"-x": {"grid": {"temperature": [0.1]}}}, "sweeps: '-x' must be letters"),
     ({"x": {"grid": {"temperature": [0.1]}, "seed": 3}}, "unknown key 'seed'"),
+    ({"x": {"grid": {"temperature": [0.1]}, "seeds": [1, 1]}}, "sweeps.x.seeds: "),
+    ({"x": {"grid": {"temperature": [0.1]}, "seeds": [-1]}}, "sweeps.x.seeds[0]"),
+    ({"x": {"grid": {"temperature": [0.1]}, "seeds": []}}, "sweeps.x.seeds: "),
 ]  # fmt: skip
 
 

@@ -248,13 +248,13 @@ def test_every_figure_is_one_entry_drawn_by_the_one_figure_rule():
     text = open(os.path.join(rules, "figures.smk")).read()
     assert re.findall(r"^rule (\w+):", text, re.M) == ["figure"]
     captions = open(os.path.join(ROOT, "workflow", "report", "figure.rst")).read()
-    blocks = re.findall(r'snakemake\.wildcards\.figure == "(\w+)" %}\n(.+)\n', captions)
+    blocks = re.findall(r'entry == "(\w+)" %}\n(.+)\n', captions)
     assert [name for name, _ in blocks] == list(figures.FIGURES)
     assert all(len(caption) > 80 for _, caption in blocks)
     made = {v for v in vars(paths).values() if isinstance(v, str)}
     for name, figure in figures.FIGURES.items():
         signature = inspect.signature(figure.draw).parameters
-        arguments = set(signature) - {"paths", "dpi"}
+        arguments = set(signature) - {"paths", "dpi", figure.each}
         assert arguments == set(figure.tables) | set(figure.resources), name
         for optional in figure.optional:
             assert optional in figure.tables and signature[optional].default is None
@@ -286,6 +286,21 @@ def test_a_figure_of_no_entry_is_named_with_the_list():
     with pytest.raises(ValueError, match="no figure of reports/figures.py"):
         figures.named("nosuch")
     assert figures.named("embedders").draw is figures.FIGURES["embedders"].draw
+
+
+def test_a_figure_drawn_for_each_sweep_is_named_after_it():
+    """sweep~NAME is the sweep figure, drawn with sweep=NAME; the entry
+    alone, or a thing after a figure of its own, is no figure."""
+    from embedding_limits.store import paths
+
+    assert figures.named("sweep~tau-lr") is figures.FIGURES["sweep"]
+    assert figures.arguments("sweep~tau-lr") == {"sweep": "tau-lr"}
+    assert figures.arguments("embedders") == {}
+    for wrong in ("sweep", "embedders~x"):
+        with pytest.raises(ValueError, match="sweep~NAME"):
+            figures.named(wrong)
+    assert paths.figure("sweep", of="tau-lr") == "results/figures/sweep~tau-lr.png"
+    assert paths.parse(paths.FIGURE, "results/figures/sweep~a~b.png") is None
 
 
 def test_both_directions_meet_in_the_limit_figures(tmp_path, capped_at_d5):

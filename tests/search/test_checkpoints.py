@@ -62,7 +62,8 @@ def documents():
 def jobs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # run and summary paths are the workflow's
     protocols = {"published": PROTOCOL.to_dict()}
-    return SearchJobs({SEARCH.summary_path(): SEARCH}, protocols, [0], {},
+    seeds = {"published": [0]}
+    return SearchJobs({SEARCH.summary_path(): SEARCH}, protocols, seeds, {},
                       run_of=run_of, pending=NotRun, fail=Failed)  # fmt: skip
 
 

@@ -27,7 +27,7 @@ rule aggregate:
         CPU_IMAGE
     params:
         protocols=CONFIG_PROTOCOL_SETTINGS,
-        seeds=config["seeds"],
+        seeds=CONFIG_SEEDS,
         dataset_k=DATASET_K,
     script:
         "../scripts/aggregate_runs.py"
@@ -52,7 +52,7 @@ rule critical_d:
         CPU_IMAGE
     params:
         protocols=CONFIG_PROTOCOL_SETTINGS,
-        seeds=config["seeds"],
+        seeds=CONFIG_SEEDS,
         dataset_k=DATASET_K,
         specs={name: spec.describe() for name, spec in DATASETS.items()},
     script:
@@ -77,7 +77,7 @@ rule critical_d_of_n:
         CPU_IMAGE
     params:
         protocols=CONFIG_PROTOCOL_SETTINGS,
-        seeds=config["seeds"],
+        seeds=CONFIG_SEEDS,
         dataset_k=DATASET_K,
     script:
         "../scripts/aggregate_d_of_n.py"
@@ -101,7 +101,7 @@ rule sweeps:
         CPU_IMAGE
     params:
         protocols=PROTOCOL_SETTINGS,
-        seeds=config["seeds"],
+        seeds=SEEDS,
         dataset_k=DATASET_K,
         points=SWEEP_POINTS,
     script:

@@ -55,6 +55,8 @@ SWEEPS = EXPERIMENT.sweeps  # name -> Sweep (config/sweeps.py)
 PROTOCOL_SETTINGS = {name: p.to_dict() for name, p in PROTOCOLS.items()}
 # protocols: alone, what its tables check (a new sweep changes none of them)
 CONFIG_PROTOCOL_SETTINGS = {n: PROTOCOL_SETTINGS[n] for n in EXPERIMENT.protocols}
+SEEDS = EXPERIMENT.seeds  # name -> the seeds of its jobs (seeds, or its sweep's)
+CONFIG_SEEDS = {name: SEEDS[name] for name in EXPERIMENT.protocols}
 DATASETS = EXPERIMENT.datasets  # name -> DatasetSpec (generated) or FolderSpec
 FOLDER_DATASETS = [n for n, spec in DATASETS.items() if isinstance(spec, FolderSpec)]
 # the datasets whose every judged query has the same k: the optimiser's (its
@@ -127,7 +129,7 @@ DEFAULT_TARGETS = targets.default(
     DATASETS,
     EMBEDDER_SCORES,
     witnessed=bool(DATASET_K),
-    swept=bool(SWEEPS),
+    sweeps=list(SWEEPS),
 )
 
 # A dataset's files are the ones its job made, or nothing runs; a table cut

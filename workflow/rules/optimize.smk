@@ -39,7 +39,7 @@ checkpoint optimize:
         python=PYTHON,
         script=f"{SCRIPTS}/optimize.py",
         k=OPTIMIZE_JOBS.k,
-        seeds=" ".join(str(s) for s in config["seeds"]),
+        seeds=lambda w: " ".join(str(s) for s in SEEDS[w.protocol]),
         device=OPTIMIZE_JOBS.device,
         deterministic="--deterministic" if config["deterministic"] else "",
         # the whole protocol, as one JSON document (read back by Protocol.from_json)

@@ -12,7 +12,7 @@ from embedding_limits.store import paths
 SEARCH_JOBS = SearchJobs(
     BY_SUMMARY,
     PROTOCOL_SETTINGS,
-    config["seeds"],
+    SEEDS,
     DATASET_K,
     run_of=lambda probe: checkpoints.optimize.get(**probe).output.run,
     pending=IncompleteCheckpointException,

@@ -207,6 +207,16 @@ class Experiment:
         protocol a job may run."""
         return {**self.protocols, **self.sweep_protocols}
 
+    @property
+    def seeds(self) -> dict[str, list[int]]:
+        """The seeds each protocol's jobs run: the config's ``seeds``, or a
+        sweep's own for its combinations."""
+        own = {point.protocol: list(sweep.seeds)
+               for sweep in self.sweeps.values() for point in sweep.points
+               if point.protocol in self.sweep_protocols}  # fmt: skip
+        return {name: own.get(name, list(self.config["seeds"]))
+                for name in self.every_protocol}  # fmt: skip
+
 
 def datasets_of(config: dict, checked_dir: str | None):
     """(name -> DatasetSpec or FolderSpec, errors). A folder is read and

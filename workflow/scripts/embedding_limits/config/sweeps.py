@@ -7,7 +7,9 @@ the point and ``m`` for a minus sign), built as a protocol entry is (the base's
 entry under the combination, over ``optimizer:``) and checked as one: a key the
 base refuses fails before any job, naming ``sweeps.NAME.grid.KEY``. The
 combination equal to the base protocol is the base itself: its jobs are the
-base's, never run twice.
+base's, never run twice. A sweep may run its own ``dims`` and ``seeds``; with
+seeds other than the config's, its base point runs jobs of its own (a job
+holds its seeds), under the point's name.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ class Point:
     """One combination of a sweep: its protocol's name and its settings."""
 
     sweep: str
-    protocol: str
+    protocol: str  # the base's own name where it reuses the base's jobs
     settings: dict  # swept key -> value
-    is_base: bool  # equal to the base protocol: the base's own name and jobs
+    is_base: bool  # equal to the base protocol in every setting
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Sweep:
     keys: tuple[str, ...]
     dims: tuple[int, ...]
     points: tuple[Point, ...]
+    seeds: tuple[int, ...]  # the seeds each of its jobs runs
 
 
 def _word(value) -> str:
@@ -68,6 +71,9 @@ def sweeps_of(config: dict, protocols: dict[str, Protocol]):
         errors += [f"{key}.grid.{k}: is not a protocol setting" for k in unknown]
         if unknown:
             continue
+        seeds = tuple(entry["seeds"] or config["seeds"])
+        # the base's jobs serve its point only where they ran the same seeds
+        reuse = list(seeds) == list(config["seeds"])
         points, failed = [], False
         for values in itertools.product(*grid.values()):
             settings = dict(zip(grid, values, strict=True))
@@ -82,18 +88,19 @@ def sweeps_of(config: dict, protocols: dict[str, Protocol]):
                 failed = True
                 continue
             is_base = _same(protocol, protocols[base])
-            if not is_base and not NAME.fullmatch(protocol.name):
+            aliased = is_base and reuse
+            if not aliased and not NAME.fullmatch(protocol.name):
                 errors.append(f"{key}.grid: {protocol.name!r} is no name for a path; "
                               "use numbers, booleans or names as values")  # fmt: skip
                 failed = True
                 continue
-            points.append(Point(name, base if is_base else protocol.name,
+            points.append(Point(name, base if aliased else protocol.name,
                                 settings, is_base))  # fmt: skip
-            if not is_base:
+            if not aliased:
                 built[protocol.name] = protocol
         if not failed:
             dims = tuple(entry["dims"] or config["dims"])
-            sweeps[name] = Sweep(name, base, tuple(grid), dims, tuple(points))
+            sweeps[name] = Sweep(name, base, tuple(grid), dims, tuple(points), seeds)
     clash = sorted(set(built) & set(protocols))
     errors += [
         f"sweeps: {c!r} is also a protocol of protocols:; rename one" for c in clash

@@ -3,8 +3,10 @@ the tables it draws by argument, and its section of the report.
 
 figures.smk has one rule for them all: the figure ``paths.FIGURE`` names (a
 PNG, and a PDF beside it) is drawn by ``FIGURES[figure].draw``, called with
-its tables read by argument name. Adding a figure is its plotting function,
-one entry here, and its caption: a block of ``workflow/report/figure.rst``.
+its tables read by argument name; an entry with ``each`` is drawn once per
+thing of the config (``sweep~NAME``, a figure per sweep). Adding a figure is
+its plotting function, one entry here, and its caption: a block of
+``workflow/report/figure.rst``.
 No plotting library is imported here (the Snakefile reads this list at every
 parse): an entry names its function, imported only when it draws.
 """
@@ -42,6 +44,9 @@ class Figure:
     resources: dict[str, str] = field(default_factory=dict)  # argument -> resources/
     # arguments drawn only where the run makes their table (else left out)
     optional: tuple[str, ...] = ()
+    # a figure of each of a config's things (a sweep): the argument that gets
+    # its name, written after "~" in the figure's (sweep~NAME)
+    each: str | None = None
 
     @property
     def draw(self) -> Callable:
@@ -98,15 +103,27 @@ FIGURES = {
         {"embedders": EMBEDDERS_TABLE, "critical_d": CRITICAL_D_TABLE},
         "Figures", optional=("critical_d",),
     ),
-    "sweeps": Figure("sweeps.sweep_heatmaps", {"sweeps": SWEEPS_TABLE}, "Sweeps"),
+    "sweep": Figure(
+        "sweeps.sweep_heatmaps", {"sweeps": SWEEPS_TABLE}, "Sweeps", each="sweep"
+    ),
 }  # fmt: skip
 
 
 def named(name: str) -> Figure:
-    """The figure of ``name`` (the PNG's name: ``paths.FIGURE``)."""
-    if name not in FIGURES:
+    """The figure of ``name`` (the PNG's name: ``paths.FIGURE``): an entry of
+    FIGURES, or ``ENTRY~THING`` for an entry drawn for each thing."""
+    entry, _, thing = name.partition("~")
+    if entry not in FIGURES or bool(thing) != bool(FIGURES[entry].each):
+        listed = [f"{n}~NAME" if f.each else n for n, f in FIGURES.items()]
         raise ValueError(
             f"{FIGURE.format(figure=name)} is no figure of reports/figures.py "
-            f"(they are: {', '.join(FIGURES)})"
+            f"(they are: {', '.join(listed)})"
         )
-    return FIGURES[name]
+    return FIGURES[entry]
+
+
+def arguments(name: str) -> dict[str, str]:
+    """What figure ``name`` is drawn for, by argument: {} for a figure of
+    its own, {each: THING} for ``ENTRY~THING``."""
+    figure, thing = named(name), name.partition("~")[2]
+    return {figure.each: thing} if figure.each else {}

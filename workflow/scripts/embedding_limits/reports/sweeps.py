@@ -1,5 +1,5 @@
-"""A sweep's outcome over its grid: the table (pandas) and the figure, a
-heatmap of critical n per d, the base protocol's point marked."""
+"""A sweep's outcome over its grid: the table (pandas) and the figure of
+each sweep, a heatmap of critical n per d, the base protocol's point marked."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .figure_style import plt, save
+from .seeds import parse_seeds
 
 COLUMNS = ("sweep", "base", "is_base", "protocol", "k", "d", "critical_n",
            "median_critical_n", "capped", "per_seed_critical_n")  # fmt: skip
@@ -41,35 +42,44 @@ def _grid_keys(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in fixed and table[c].notna().any()]
 
 
-def sweep_heatmaps(sweeps, paths, dpi=150) -> plt.Figure:
-    """Per sweep (a row of panels) and d (a panel): critical n (any seed)
-    over the grid, the first swept key across, the second down (a single
-    row for one key); a sweep of more keys gets a panel per combination of
-    the others (small multiples). The base protocol's point is outlined, a
-    capped search's value marked ``≥``."""
-    panels = []
-    for name, rows in sweeps.groupby("sweep", sort=False):
-        keys = _grid_keys(rows)
-        x, y, rest = keys[0], (keys[1] if len(keys) > 1 else None), keys[2:]
-        groups = rows.groupby(["d", *rest], sort=True) if rest else rows.groupby("d")
-        panels += [(name, x, y, rest, at, part) for at, part in groups]
+def sweep_heatmaps(sweeps, sweep, paths, dpi=150) -> plt.Figure:
+    """One sweep's figure: per d (a panel), critical n (any seed) over its
+    grid, the first swept key across, the second down (a single row for one
+    key); a sweep of more keys gets a panel per combination of the others
+    (small multiples). The base protocol's point is outlined, a capped
+    search's value marked ``≥``."""
+    rows = sweeps[sweeps["sweep"] == sweep]
+    if rows.empty:
+        raise ValueError(f"sweeps table: no rows of sweep {sweep!r}")
+    keys = _grid_keys(rows)
+    x, y, rest = keys[0], (keys[1] if len(keys) > 1 else None), keys[2:]
+    panels = list(rows.groupby(["d", *rest], sort=True) if rest else rows.groupby("d"))
     columns = min(len(panels), 5)
     lines = math.ceil(len(panels) / columns)
     fig, axes = plt.subplots(lines, columns, figsize=(3.6 * columns, 3.2 * lines),
                              squeeze=False)  # fmt: skip
     for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
-    for ax, (name, x, y, rest, at, part) in zip(axes.ravel(), panels, strict=False):
+    for ax, (at, part) in zip(axes.ravel(), panels, strict=False):
         _heatmap(ax, part, x, y)
         at = at if isinstance(at, tuple) else (at,)
         others = zip(rest, at[1:], strict=True)
-        where = ", ".join([f"d = {at[0]}", *(f"{k} = {v}" for k, v in others)])
-        ax.set_title(f"{name}: {where}", fontsize=9)
-    fig.suptitle("critical n over each sweep's grid (any seed; outlined: the base "
-                 "protocol; ≥: capped)", fontsize=10)  # fmt: skip
+        ax.set_title(", ".join([f"d = {at[0]}", *(f"{k} = {v}" for k, v in others)]),
+                     fontsize=9)  # fmt: skip
+    seeds = _seeds_of(rows)
+    fig.suptitle(f"{sweep}: critical n over the grid of {rows['base'].iloc[0]} "
+                 f"({seeds}; any seed; outlined: the base protocol; ≥: capped)",
+                 fontsize=10)  # fmt: skip
     fig.tight_layout()
     save(fig, paths, dpi)
     return fig
+
+
+def _seeds_of(rows: pd.DataFrame) -> str:
+    """'seed 42' or 'seeds 0, 1, 2': the seeds the rows' searches ran."""
+    seeds = sorted({seed for column in rows["per_seed_critical_n"].dropna()
+                    for seed in parse_seeds(column)})  # fmt: skip
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
 
 
 def _heatmap(ax, part: pd.DataFrame, x: str, y: str | None) -> None:

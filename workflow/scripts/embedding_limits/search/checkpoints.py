@@ -26,8 +26,9 @@ class SearchJobs:
     """The input functions of the search rule, and the runs `all` keeps.
 
     ``searches``: every search by its summary path; ``protocols``: each
-    protocol's settings by name; ``run_of(probe)``: the run file of a probe's
-    optimize job (its wildcards), raising ``pending`` until that job has run;
+    protocol's settings by name; ``seeds``: the seeds of each protocol's jobs;
+    ``run_of(probe)``: the run file of a probe's optimize job (its wildcards),
+    raising ``pending`` until that job has run;
     ``fail``: the exception that stops the run with a message (Snakemake's
     WorkflowError).
     """
@@ -36,7 +37,7 @@ class SearchJobs:
         self,
         searches: dict[str, Search],
         protocols: dict[str, dict],
-        seeds: list[int],
+        seeds: dict[str, list[int]],
         dataset_k: dict[str, int],
         run_of: Callable[[dict], str],
         pending: type[Exception],
@@ -102,7 +103,8 @@ class SearchJobs:
 
     def parameters(self, search: Search) -> dict:
         """What a search's runs depend on beyond its path: its summary holds it."""
-        return {"protocol": self.protocols[search.protocol], "seeds": self.seeds}
+        return {"protocol": self.protocols[search.protocol],
+                "seeds": self.seeds[search.protocol]}  # fmt: skip
 
     def found(self, wildcards) -> dict:
         """The summary: what the search ran and found, under which parameters."""

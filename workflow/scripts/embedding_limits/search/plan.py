@@ -100,7 +100,7 @@ def plan(
     seeds = len(config["seeds"])
     s, c, o = config["search"], config["critical_d"], config["critical_d_of_n"]
 
-    def n_search(p: str, k: int, d: int) -> Search:
+    def n_search(p: str, k: int, d: int, seeds: int = seeds) -> Search:
         return Search(
             protocol=p, axis="n", k=k, d=d, strategy=n_strategy(config, k, d),
             limit=s["max_n"], seeds=seeds,
@@ -114,7 +114,7 @@ def plan(
     sweep_searches = {}
     for sweep in (sweeps or {}).values():
         for point, k, d in itertools.product(sweep.points, config["ks"], sweep.dims):
-            found = n_search(point.protocol, k, d)
+            found = n_search(point.protocol, k, d, len(sweep.seeds))
             if found.summary_path() not in planned:
                 sweep_searches.setdefault(found.summary_path(), found)
     d_searches = [

@@ -190,7 +190,8 @@ def load_run(path: str, expected: dict | None = None) -> dict:
 
 def expected_parameters(path: str, protocols: dict, seeds, dataset_k: dict) -> dict:
     """What the result at ``path`` must hold: the job its path names, under
-    the config's ``protocols`` (name -> Protocol or its dict) and seeds."""
+    the config's ``protocols`` (name -> Protocol or its dict) and ``seeds``
+    (name -> the seeds that protocol's jobs run)."""
     match = paths.parse(paths.RUN, path)
     if not match:
         raise ResultError(f"{path}: not a result path of this workflow")
@@ -209,7 +210,7 @@ def expected_parameters(path: str, protocols: dict, seeds, dataset_k: dict) -> d
         k, qrels = dataset_k[value], dataset_source(value)
     else:
         raise ResultError(f"{path}: dataset {value!r} is not in the config")
-    return {"d": d, "n": n, "k": k, "seeds": list(seeds), "protocol": protocol,
+    return {"d": d, "n": n, "k": k, "seeds": list(seeds[name]), "protocol": protocol,
             "qrels": qrels}  # fmt: skip
 
 

@@ -107,7 +107,7 @@ WILDCARDS = {
     "embedder": NAME,
     "dim": r"\d+",
     "embedding_precision": _one_of(EMBEDDING_PRECISIONS),
-    "figure": r"[a-z0-9_]+",
+    "figure": rf"[a-z0-9_]+(?:~{NAME})?",  # sweep~NAME: a figure per sweep
 }
 
 
@@ -135,9 +135,10 @@ def build(template: str, **wildcards) -> str:
     return path
 
 
-def figure(name: str) -> str:
-    """The PNG of figure ``name`` (its PDF: ``FIGURE_PDF``)."""
-    return build(FIGURE, figure=name)
+def figure(name: str, of: str | None = None) -> str:
+    """The PNG of figure ``name`` (its PDF: ``FIGURE_PDF``); ``of``: the
+    thing a figure drawn for each thing is of (a sweep's name)."""
+    return build(FIGURE, figure=f"{name}~{of}" if of else name)
 
 
 def source(k: int | None = None, dataset: str | None = None) -> str:

@@ -50,14 +50,14 @@ def embedder_scores(embedders: dict, config: dict) -> list[str]:
 
 def default(summaries: list[str], smallest_d: bool, critical_d: bool, datasets,
             scores: list[str], witnessed: bool = False,
-            swept: bool = False) -> list[str]:  # fmt: skip
+            sweeps: list[str] = ()) -> list[str]:  # fmt: skip
     """The default target's files: the critical-n tables and figures; every
     search's summary (``summaries``); the smallest-d table and figure where
     those searches run (``smallest_d``); each dataset, BM25's table, the
     embedders' (their ``scores`` too, so that a deleted one is redone) and,
     where its searches run (``critical_d``), the critical-d table and figure;
     the datasets' exact witnesses where some dataset has one k (``witnessed``);
-    the sweeps' table and figure where the config has sweeps (``swept``)."""
+    the sweeps' table and each sweep's figure (``sweeps``: their names)."""
     made = [*ALWAYS, *summaries]
     if smallest_d:
         made += [paths.CRITICAL_D_OF_N_TABLE, paths.figure("critical_d_of_n")]
@@ -70,6 +70,7 @@ def default(summaries: list[str], smallest_d: bool, critical_d: bool, datasets,
             made += [paths.CRITICAL_D_TABLE, paths.figure("accuracy_vs_d")]
         if witnessed:
             made.append(paths.DATASET_WITNESS_TABLE)
-    if swept:
-        made += [paths.SWEEPS_TABLE, paths.figure("sweeps")]
+    if sweeps:
+        made.append(paths.SWEEPS_TABLE)
+        made += [paths.figure("sweep", of=name) for name in sweeps]
     return made
