@@ -43,15 +43,17 @@ def _grid_keys(table: pd.DataFrame) -> list[str]:
 
 
 def sweep_heatmaps(sweeps, sweep, paths, dpi=150) -> plt.Figure:
-    """One sweep's figure: per d (a panel), critical n (any seed) over its
-    grid, the first swept key across, the second down (a single row for one
-    key); a sweep of more keys gets a panel per combination of the others
-    (small multiples). The base protocol's point is outlined, a capped
-    search's value marked ``≥``."""
+    """One sweep's figure: per d (a panel), critical n over its grid (any
+    seed's with one seed; with several, their median, the value their spread
+    is measured against), the first swept key across, the second down (a
+    single row for one key); a sweep of more keys gets a panel per
+    combination of the others (small multiples). The base protocol's point
+    is outlined, a capped search's value marked ``≥``."""
     rows = sweeps[sweeps["sweep"] == sweep]
     if rows.empty:
         raise ValueError(f"sweeps table: no rows of sweep {sweep!r}")
-    keys = _grid_keys(rows)
+    keys, seeds = _grid_keys(rows), _seeds_of(rows)
+    value = "median_critical_n" if len(seeds) > 1 else "critical_n"
     x, y, rest = keys[0], (keys[1] if len(keys) > 1 else None), keys[2:]
     panels = list(rows.groupby(["d", *rest], sort=True) if rest else rows.groupby("d"))
     columns = min(len(panels), 5)
@@ -61,35 +63,39 @@ def sweep_heatmaps(sweeps, sweep, paths, dpi=150) -> plt.Figure:
     for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     for ax, (at, part) in zip(axes.ravel(), panels, strict=False):
-        _heatmap(ax, part, x, y)
+        _heatmap(ax, part, x, y, value)
         at = at if isinstance(at, tuple) else (at,)
         others = zip(rest, at[1:], strict=True)
         ax.set_title(", ".join([f"d = {at[0]}", *(f"{k} = {v}" for k, v in others)]),
                      fontsize=9)  # fmt: skip
-    seeds = _seeds_of(rows)
+    shown = "median over seeds" if len(seeds) > 1 else "any seed"
     fig.suptitle(f"{sweep}: critical n over the grid of {rows['base'].iloc[0]} "
-                 f"({seeds}; any seed; outlined: the base protocol; ≥: capped)",
-                 fontsize=10)  # fmt: skip
+                 f"({_seeds_label(seeds)}; {shown}; outlined: the base "
+                 "protocol; ≥: capped)", fontsize=10)  # fmt: skip
     fig.tight_layout()
     save(fig, paths, dpi)
     return fig
 
 
-def _seeds_of(rows: pd.DataFrame) -> str:
-    """'seed 42' or 'seeds 0, 1, 2': the seeds the rows' searches ran."""
-    seeds = sorted({seed for column in rows["per_seed_critical_n"].dropna()
-                    for seed in parse_seeds(column)})  # fmt: skip
+def _seeds_of(rows: pd.DataFrame) -> list[int]:
+    """The seeds the rows' searches ran."""
+    return sorted({seed for column in rows["per_seed_critical_n"].dropna()
+                   for seed in parse_seeds(column)})  # fmt: skip
+
+
+def _seeds_label(seeds: list[int]) -> str:
+    """'seed 42' or 'seeds 0, 1, 2'."""
     return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
 
 
-def _heatmap(ax, part: pd.DataFrame, x: str, y: str | None) -> None:
+def _heatmap(ax, part: pd.DataFrame, x: str, y: str | None, value: str) -> None:
     xs = sorted(part[x].unique(), key=_order)
     ys = sorted(part[y].unique(), key=_order) if y else [None]
     values = np.full((len(ys), len(xs)), np.nan)
     for _, row in part.iterrows():
         i, j = ys.index(row[y] if y else None), xs.index(row[x])
-        values[i, j] = np.nan if pd.isna(row["critical_n"]) else row["critical_n"]
-        text = "-" if pd.isna(row["critical_n"]) else str(int(row["critical_n"]))
+        values[i, j] = np.nan if pd.isna(row[value]) else row[value]
+        text = "-" if pd.isna(row[value]) else f"{row[value]:g}"
         ax.text(j, i, ("≥" if row["capped"] else "") + text, ha="center",
                 va="center", fontsize=8)  # fmt: skip
         if row["is_base"]:
