@@ -2,7 +2,9 @@
 
 They run the shipped profiles/slurm as a user would, overriding on the command
 line only what a site must set: the account (this cluster has none) and the
-status command (it has no accounting database, so sacct cannot answer).
+status command (it has no accounting database, so sacct cannot answer); and,
+since its jobs end in seconds, the first status check comes after 2 s, not
+the plugin's 40 (only the wait changes, not what is submitted or checked).
 
 These tests need root and apt (to install and start SLURM). Where they cannot
 run they are skipped with the reason; with REQUIRE_SLURM=1 (set by .ci/run)
@@ -24,7 +26,8 @@ from slurm_cluster import LocalSlurm, SlurmUnavailable
 
 pytestmark = pytest.mark.slurm
 PROFILE = os.path.join(ROOT, "profiles", "slurm")
-SITE = ["--slurm-no-account", "--slurm-status-command", "squeue"]
+SITE = ["--slurm-no-account", "--slurm-status-command", "squeue",
+        "--slurm-init-seconds-before-status-checks", "2"]  # fmt: skip
 TINY = {  # an explicit grid: every job is submitted at once
     "dims": [3],
     "seeds": [0],
