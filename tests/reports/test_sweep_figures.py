@@ -39,7 +39,7 @@ def test_one_sweeps_figure_has_a_panel_per_d_and_outlines_its_base(tmp_path):
     fig = sweep_heatmaps(table, "a", paths)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["d = 4", "d = 5"]  # sweep b's rows are not drawn
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert title.startswith("a: critical n over the grid of published (seed 42;")
     assert "any seed" in title
     four, five = (ax for ax in fig.axes if ax.get_title())
@@ -52,7 +52,7 @@ def test_one_sweeps_figure_has_a_panel_per_d_and_outlines_its_base(tmp_path):
 def test_with_several_seeds_each_cell_is_their_median(tmp_path):
     table = sweeps_table(critical_rows(), POINTS)
     fig = sweep_heatmaps(table, "b", [tmp_path / "sweep~b.png"])
-    assert "(seeds 0, 1, 2; median over seeds;" in fig._suptitle.get_text()
+    assert "(seeds 0, 1, 2; median over seeds;" in fig.get_suptitle()
     four = next(ax for ax in fig.axes if ax.get_title() == "d = 4")
     assert sorted(t.get_text() for t in four.texts) == ["9", "9", "9.5", "9.5"]
 

@@ -34,12 +34,11 @@ from .fit import (
     evaluate,
     extrapolation_refused,
 )
-from .seeds import per_seed_values, range_ends
+from .seeds import per_seed_values, range_ends, seeds_label
 
 
 def _seeds_label(runs: pd.DataFrame) -> str:
-    seeds = sorted(runs["seed"].unique())
-    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    return seeds_label(runs["seed"].unique())
 
 
 def _several_seeds(runs: pd.DataFrame) -> bool:

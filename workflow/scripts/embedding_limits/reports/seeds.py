@@ -32,6 +32,12 @@ def seed_value(text: str) -> float:
     return -math.inf if text.startswith(BELOW) else float(text.lstrip(AT_LEAST))
 
 
+def seeds_label(seeds) -> str:
+    """'seed 42' or 'seeds 0, 1, 2': a figure's words for the seeds it shows."""
+    seeds = sorted(int(seed) for seed in seeds)
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+
+
 def parse_seeds(column: str) -> dict[int, str]:
     """per_seed_critical_n ("0:44 1:<3 2:>=40") -> {seed: entry}."""
     pairs = (item.split(":", 1) for item in str(column).split())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .figure_style import plt, save
-from .seeds import parse_seeds
+from .seeds import parse_seeds, seeds_label
 
 COLUMNS = ("sweep", "base", "is_base", "protocol", "k", "d", "critical_n",
            "median_critical_n", "capped", "per_seed_critical_n")  # fmt: skip
@@ -70,7 +70,7 @@ def sweep_heatmaps(sweeps, sweep, paths, dpi=150) -> plt.Figure:
                      fontsize=9)  # fmt: skip
     shown = "median over seeds" if len(seeds) > 1 else "any seed"
     fig.suptitle(f"{sweep}: critical n over the grid of {rows['base'].iloc[0]} "
-                 f"({_seeds_label(seeds)}; {shown}; outlined: the base "
+                 f"({seeds_label(seeds)}; {shown}; outlined: the base "
                  "protocol; ≥: capped)", fontsize=10)  # fmt: skip
     fig.tight_layout()
     save(fig, paths, dpi)
@@ -81,11 +81,6 @@ def _seeds_of(rows: pd.DataFrame) -> list[int]:
     """The seeds the rows' searches ran."""
     return sorted({seed for column in rows["per_seed_critical_n"].dropna()
                    for seed in parse_seeds(column)})  # fmt: skip
-
-
-def _seeds_label(seeds: list[int]) -> str:
-    """'seed 42' or 'seeds 0, 1, 2'."""
-    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
 
 
 def _heatmap(ax, part: pd.DataFrame, x: str, y: str | None, value: str) -> None:
